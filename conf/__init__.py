@@ -1,0 +1,1 @@
+"""Hydra configuration tree of forecast (installed as package data)."""

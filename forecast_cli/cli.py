@@ -1,0 +1,88 @@
+"""The `forecast` console script: dispatches `forecast <command> ...` to the command's Hydra app.
+
+Hydra's own flags (-m, --cfg, --info, --help, -sc) pass through untouched. Nothing here imports
+TensorFlow; the apps import it only once a run needs it.
+"""
+
+import importlib
+import os
+import sys
+from typing import List, Optional
+
+from forecast_cli import __version__
+from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+
+COMMANDS = {
+    "train": ("forecast_cli.train", "train a model: forecast train model=lstm data=csv data.path=FILE ..."),
+    "evaluate": ("forecast_cli.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
+}
+
+USAGE = f"""usage: forecast <command> [hydra flags] [key=value ...]
+
+A command-line experiment runner for time-series forecasting (TensorFlow/Keras + Hydra).
+
+commands:
+{chr(10).join(f"  {name:<10}{text}" for name, (_, text) in COMMANDS.items())}
+
+examples:
+  forecast train                                   # default: LSTM on synthetic sine series, offline
+  forecast train model=linear window.input_width=48
+  forecast train -m model=linear,lstm optimizer.learning_rate=1e-3,1e-2
+  forecast train --cfg job                         # print the composed config, run nothing
+  forecast evaluate run=outputs/train/<date>/<time>_lstm
+
+`forecast <command> --help` lists the config groups and their options.
+Shell completion: eval "$(forecast -sc install=bash)"
+"""
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-sc", "--shell-completion"):
+        return _shell_completion(args)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    if args[0] in ("-V", "--version"):
+        print(f"forecast {__version__}")
+        return 0
+    command, rest = args[0], args[1:]
+    if command not in COMMANDS:
+        report_user_error(f"unknown command '{command}': use one of {', '.join(COMMANDS)} (see forecast --help)")
+        return USER_ERROR_EXIT_CODE
+    app = importlib.import_module(COMMANDS[command][0])
+    rest = app.rewrite_args(rest)
+    try:
+        from forecast_cli.overrides import check_overrides
+
+        check_overrides(command, app.CONFIG_NAME, rest, app.validate_config)
+    except ForecastError as exc:
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        return USER_ERROR_EXIT_CODE
+    return _run_hydra_app(app, rest)
+
+
+def _run_hydra_app(app, args: List[str]) -> int:
+    sys.argv = [sys.argv[0], *args]
+    app.main()
+    return 0
+
+
+def _shell_completion(args: List[str]) -> int:
+    """Hydra's completion script calls `forecast -sc query=bash` with the whole line in COMP_LINE."""
+    if not any(a.startswith("query=") for a in args):
+        return _run_hydra_app(importlib.import_module(COMMANDS["train"][0]), args)
+    words = os.environ.get("COMP_LINE", "").split()
+    ends_with_space = os.environ.get("COMP_LINE", "").endswith(" ")
+    if len(words) >= 2 and words[1] in COMMANDS and (len(words) > 2 or ends_with_space):
+        os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]]) + (" " if ends_with_space else "")
+        return _run_hydra_app(importlib.import_module(COMMANDS[words[1]][0]), args)
+    prefix = words[1] if len(words) == 2 and not ends_with_space else ""
+    print(" ".join(name for name in COMMANDS if name.startswith(prefix)))
+    return 0
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Scalers fit on the training split only, saved with the run as JSON and loaded back by evaluate."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Sequence
+
+import numpy as np
+
+from forecast_cli.atomic import read_json, write_json_atomic
+
+
+@dataclass
+class Scaler:
+    """x_scaled = (x - offset) / scale, per column."""
+
+    kind: str
+    columns: List[str]
+    offset: np.ndarray
+    scale: np.ndarray
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.offset) / self.scale
+
+    def inverse_transform(self, values: np.ndarray, columns: Sequence[str] | None = None) -> np.ndarray:
+        index = [self.columns.index(c) for c in columns] if columns is not None else slice(None)
+        return values * self.scale[index] + self.offset[index]
+
+    def save(self, path: Path) -> None:
+        write_json_atomic(
+            path,
+            {"kind": self.kind, "columns": self.columns, "offset": self.offset.tolist(), "scale": self.scale.tolist()},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> "Scaler":
+        payload = read_json(path)
+        return cls(
+            kind=payload["kind"],
+            columns=list(payload["columns"]),
+            offset=np.asarray(payload["offset"], dtype=np.float64),
+            scale=np.asarray(payload["scale"], dtype=np.float64),
+        )
+
+
+def fit_scaler(kind: str, train: np.ndarray, columns: List[str], feature_range: Sequence[float]) -> Scaler:
+    """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0)."""
+    n_features = train.shape[1]
+    if kind == "none":
+        offset, scale = np.zeros(n_features), np.ones(n_features)
+    elif kind == "standard":
+        offset = train.mean(axis=0)
+        # ddof=1 as pandas' DataFrame.std in the tutorial
+        scale = train.std(axis=0, ddof=1) if len(train) > 1 else np.ones(n_features)
+    elif kind == "minmax":
+        low, high = feature_range
+        data_min, data_max = train.min(axis=0), train.max(axis=0)
+        spread = np.where(data_max > data_min, data_max - data_min, 1.0)
+        scale = spread / (high - low)
+        offset = data_min - low * scale
+    else:
+        raise ValueError(f"unknown scaler kind {kind!r}")
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    return Scaler(kind, list(columns), np.asarray(offset, dtype=np.float64), np.asarray(scale, dtype=np.float64))

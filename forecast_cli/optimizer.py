@@ -1,0 +1,71 @@
+"""The `optimizer` config group: Keras optimizers built with `hydra.utils.instantiate` from `_target_`.
+
+`learning_rate` is a number or a `_target_` node of a Keras schedule, e.g.
+`optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from forecast_cli.registry import require
+
+
+@dataclass
+class OptimizerConfig:
+    _target_: str = "???"
+    learning_rate: Any = 1e-3
+    clipnorm: Optional[float] = None
+    global_clipnorm: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.learning_rate, (int, float)):
+            require(self.learning_rate > 0, "optimizer.learning_rate", f"must be > 0, got {self.learning_rate}")
+        for key in ("clipnorm", "global_clipnorm"):
+            value = getattr(self, key)
+            require(value is None or value > 0, f"optimizer.{key}", f"must be > 0 or null, got {value}")
+
+
+@dataclass
+class AdamConfig(OptimizerConfig):
+    _target_: str = "keras.optimizers.Adam"
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-7
+    amsgrad: bool = False
+
+
+@dataclass
+class AdamWConfig(AdamConfig):
+    _target_: str = "keras.optimizers.AdamW"
+    weight_decay: float = 0.004
+
+
+@dataclass
+class SGDConfig(OptimizerConfig):
+    _target_: str = "keras.optimizers.SGD"
+    learning_rate: Any = 0.01
+    momentum: float = 0.0
+    nesterov: bool = False
+
+
+@dataclass
+class RMSpropConfig(OptimizerConfig):
+    _target_: str = "keras.optimizers.RMSprop"
+    rho: float = 0.9
+    momentum: float = 0.0
+    epsilon: float = 1e-7
+
+
+SCHEMAS = {"adam": AdamConfig, "adamw": AdamWConfig, "sgd": SGDConfig, "rmsprop": RMSpropConfig}
+
+
+def store_schemas(config_store: Any) -> None:
+    for name, schema in SCHEMAS.items():
+        config_store.store(group="schema/optimizer", name=name, node=schema)
+
+
+def build_optimizer(cfg):
+    """Instantiate inside `strategy.scope()` so that its variables live on the strategy's devices."""
+    from hydra.utils import instantiate
+
+    return instantiate(cfg, _convert_="all")

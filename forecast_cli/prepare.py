@@ -1,0 +1,66 @@
+"""From a `data` and a `window` config to scaled per-split arrays and window start indices."""
+
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+
+from forecast_cli.data import SeriesData, load_series
+from forecast_cli.data.scaling import Scaler, fit_scaler
+from forecast_cli.data.split import SPLITS, split_series
+from forecast_cli.errors import ForecastError
+from forecast_cli.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
+
+
+@dataclass
+class PreparedSplit:
+    values: np.ndarray  # [rows, columns] float32, scaled; the split's series concatenated
+    starts: np.ndarray  # [windows] int64, start row of every window in `values`
+    rows: int
+
+
+@dataclass
+class PreparedData:
+    series: SeriesData
+    spec: WindowSpec
+    scaler: Scaler
+    splits: Dict[str, PreparedSplit]
+
+    def window_counts(self) -> Dict[str, int]:
+        return {name: int(len(split.starts)) for name, split in self.splits.items()}
+
+    def row_counts(self) -> Dict[str, int]:
+        return {name: split.rows for name, split in self.splits.items()}
+
+
+def prepare_data(
+    data_cfg, window_cfg, scaler: Optional[Scaler] = None, wanted: Sequence[str] = SPLITS
+) -> PreparedData:
+    """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
+
+    `wanted` lists the splits to build; "all" stands for the whole data as one split.
+    """
+    total = total_window(window_cfg)
+    series = load_series(data_cfg, total)
+    spec = resolve_window(window_cfg, series.columns, series.targets)
+    parts = split_series(series, data_cfg.split)
+    parts["all"] = series.segments
+    if scaler is None:
+        train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
+        if len(train_rows) == 0:
+            raise ForecastError("the train split is empty: use more data or raise data.split.train")
+        scaler = fit_scaler(data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range)
+    elif list(scaler.columns) != list(series.columns):
+        raise ForecastError(
+            f"the data's columns {series.columns} differ from the run's scaler columns {scaler.columns}: "
+            "give a file with the same columns as the training data"
+        )
+    splits = {}
+    for name in wanted:
+        segments = parts[name]
+        lengths = [len(s) for s in segments]
+        starts = window_starts(lengths, spec.total_width)
+        ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
+        values = scaler.transform(np.concatenate(segments)).astype(np.float32)
+        splits[name] = PreparedSplit(values=values, starts=starts, rows=int(sum(lengths)))
+    return PreparedData(series=series, spec=spec, scaler=scaler, splits=splits)

@@ -1,0 +1,96 @@
+"""The layout of a run directory and of a sweep directory: the only place that names their files.
+
+Train writes through it, evaluate and the sweep summary read through it.
+"""
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from forecast_cli.atomic import read_json, write_json_atomic
+
+RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class RunDir:
+    """One training run: config, status record, metrics, history, model and logs."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    config_yaml = property(lambda self: self.root / "config.yaml")
+    hydra_dir = property(lambda self: self.root / ".hydra")
+    run_json = property(lambda self: self.root / "run.json")
+    metrics_json = property(lambda self: self.root / "metrics.json")
+    history_csv = property(lambda self: self.root / "history.csv")
+    tensorboard_dir = property(lambda self: self.root / "tensorboard")
+    model_keras = property(lambda self: self.root / "model.keras")
+    saved_model_dir = property(lambda self: self.root / "saved_model")
+    scaler_json = property(lambda self: self.root / "scaler.json")
+    evaluation_json = property(lambda self: self.root / "evaluation.json")
+
+    def log_file(self, task: str) -> Path:
+        return self.root / f"{task}.log"
+
+    def is_run(self) -> bool:
+        return self.run_json.is_file()
+
+    def record(self) -> Dict[str, Any]:
+        return read_json(self.run_json)
+
+    def status(self) -> Optional[str]:
+        return self.record().get("status") if self.is_run() else None
+
+    def update_record(self, **fields: Any) -> Dict[str, Any]:
+        record = self.record() if self.is_run() else {}
+        record.update(fields)
+        write_json_atomic(self.run_json, record)
+        return record
+
+    def start(self, **fields: Any) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.update_record(status=RUNNING, started_at=utc_now(), ended_at=None, error=None, **fields)
+
+    def finish(self, status: str, error: Optional[str] = None, **fields: Any) -> None:
+        record = self.record() if self.is_run() else {}
+        started = record.get("started_at")
+        ended = utc_now()
+        duration = None
+        if started:
+            duration = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+        self.update_record(status=status, ended_at=ended, duration_s=duration, error=error, **fields)
+
+    def metrics(self) -> Dict[str, float]:
+        return read_json(self.metrics_json)
+
+    def write_metrics(self, metrics: Dict[str, float]) -> None:
+        write_json_atomic(self.metrics_json, metrics)
+
+
+class SweepDir:
+    """A multirun root: one RunDir per job below it, plus the sweep summary."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    summary_csv = property(lambda self: self.root / "summary.csv")
+    evaluation_csv = property(lambda self: self.root / "evaluation.csv")
+    multirun_yaml = property(lambda self: self.root / "multirun.yaml")
+
+    def runs(self) -> List[RunDir]:
+        if not self.root.is_dir():
+            return []
+        runs = [RunDir(p) for p in self.root.iterdir() if p.is_dir() and RunDir(p).is_run()]
+        return sorted(runs, key=lambda r: _job_sort_key(r.root.name))
+
+    def is_sweep(self) -> bool:
+        return self.multirun_yaml.is_file() or bool(self.runs())
+
+
+def _job_sort_key(name: str):
+    head = name.split("_", 1)[0]
+    return (0, int(head), name) if head.isdigit() else (1, 0, name)

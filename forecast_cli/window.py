@@ -1,0 +1,144 @@
+"""The `window` config group: the tutorial's WindowGenerator semantics as an index-based tf.data pipeline.
+
+A window is `input_width + shift` consecutive rows. Inputs are its first `input_width` rows, labels its
+last `label_width` rows. No window is ever materialized ahead of time: the pipeline shuffles start
+indices and gathers each batch of windows from the series on the fly.
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from forecast_cli.errors import ForecastError
+from forecast_cli.registry import require
+
+
+@dataclass
+class WindowConfig:
+    input_width: int = 24
+    label_width: int = 1
+    shift: int = 1
+    # None: the data's target columns
+    label_columns: Optional[List[str]] = None
+    # None: every column of the data
+    input_columns: Optional[List[str]] = None
+
+    def __post_init__(self) -> None:
+        for key in ("input_width", "label_width", "shift"):
+            value = getattr(self, key)
+            require(value >= 1, f"window.{key}", f"must be >= 1, got {value}")
+        require(
+            self.label_width <= self.input_width + self.shift,
+            "window.label_width",
+            f"({self.label_width}) cannot exceed input_width + shift ({self.input_width + self.shift})",
+        )
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    """A window resolved against the data's columns: everything a model and the pipeline need."""
+
+    input_width: int
+    label_width: int
+    shift: int
+    columns: Tuple[str, ...]
+    input_columns: Tuple[str, ...]
+    label_columns: Tuple[str, ...]
+
+    @property
+    def total_width(self) -> int:
+        return self.input_width + self.shift
+
+    @property
+    def label_start(self) -> int:
+        return self.total_width - self.label_width
+
+    @property
+    def input_indices(self) -> List[int]:
+        return [self.columns.index(c) for c in self.input_columns]
+
+    @property
+    def label_indices(self) -> List[int]:
+        return [self.columns.index(c) for c in self.label_columns]
+
+    @property
+    def label_positions_in_inputs(self) -> List[int]:
+        """Where each label column sits among the inputs (-1 where it is not an input)."""
+        return [self.input_columns.index(c) if c in self.input_columns else -1 for c in self.label_columns]
+
+    @property
+    def n_features(self) -> int:
+        return len(self.input_columns)
+
+    @property
+    def n_labels(self) -> int:
+        return len(self.label_columns)
+
+
+def total_window(cfg) -> int:
+    return int(cfg.input_width) + int(cfg.shift)
+
+
+def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> WindowSpec:
+    columns = tuple(columns)
+    labels = tuple(cfg.label_columns) if cfg.label_columns is not None else tuple(targets or columns)
+    inputs = tuple(cfg.input_columns) if cfg.input_columns is not None else columns
+    for key, names in (("window.label_columns", labels), ("window.input_columns", inputs)):
+        unknown = [n for n in names if n not in columns]
+        if unknown:
+            raise ForecastError(
+                f"{key} names {', '.join(map(repr, unknown))}, not in the data; available columns: {', '.join(columns)}"
+            )
+        if not names:
+            raise ForecastError(f"{key} is empty: name at least one column")
+    return WindowSpec(int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels)
+
+
+def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarray:
+    """Start rows of every window (stride 1) in the concatenation of the segments; none crosses a segment."""
+    starts = []
+    offset = 0
+    for length in segment_lengths:
+        if length >= total_width:
+            starts.append(offset + np.arange(length - total_width + 1, dtype=np.int64))
+        offset += length
+    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+
+
+def make_dataset(values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch_size: int, shuffle: bool, seed: int):
+    """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_labels]).
+
+    Only training shuffles; the last batch is kept even when it is short, so no window is dropped.
+    """
+    import tensorflow as tf
+
+    series = tf.constant(values, dtype=tf.float32)  # [rows, columns]
+    offsets = tf.range(spec.total_width, dtype=tf.int64)
+    all_inputs = list(spec.input_indices) == list(range(len(spec.columns)))
+    input_indices = tf.constant(spec.input_indices, dtype=tf.int32)
+    label_indices = tf.constant(spec.label_indices, dtype=tf.int32)
+
+    def to_windows(batch_starts):
+        rows = batch_starts[:, None] + offsets[None, :]  # [batch, total_width]
+        windows = tf.gather(series, rows)  # [batch, total_width, columns]
+        inputs = windows[:, : spec.input_width, :]
+        if not all_inputs:
+            inputs = tf.gather(inputs, input_indices, axis=2)
+        labels = tf.gather(windows[:, spec.label_start :, :], label_indices, axis=2)
+        return inputs, labels
+
+    dataset = tf.data.Dataset.from_tensor_slices(starts.astype(np.int64))
+    if shuffle:
+        dataset = dataset.shuffle(max(len(starts), 1), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size, drop_remainder=False)
+    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def ensure_windows(split: str, count: int, longest: int, total_width: int) -> None:
+    if count == 0:
+        raise ForecastError(
+            f"the {split} split has no complete window: its longest series has {longest} rows but a window "
+            f"needs input_width + shift = {total_width}; lower window.input_width/window.shift or use more data"
+        )

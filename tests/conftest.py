@@ -1,0 +1,57 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+FORECAST = str(Path(sys.executable).parent / "forecast")
+
+
+def make_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A small hourly table: a noisy daily sine target plus two related features."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(rows)
+    target = np.sin(2 * np.pi * t / 24) + 0.1 * rng.standard_normal(rows)
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2020-01-01", periods=rows, freq="h").strftime("%Y-%m-%d %H:%M:%S"),
+            "load": np.cos(2 * np.pi * t / 24) + 0.1 * rng.standard_normal(rows),
+            "temp": 0.01 * t + rng.standard_normal(rows),
+            "target": target,
+        }
+    )
+
+
+@pytest.fixture
+def csv_file(tmp_path) -> Path:
+    path = tmp_path / "series.csv"
+    make_frame().to_csv(path, index=False)
+    return path
+
+
+def run_forecast(args, cwd, timeout=600, env=None):
+    """Run the installed `forecast` console script in a subprocess."""
+    full_env = dict(os.environ)
+    full_env.pop("HYDRA_FULL_ERROR", None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [FORECAST, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env
+    )
+
+
+def tiny_train_overrides(csv_path: Path):
+    """A CSV run that trains in a few seconds."""
+    return [
+        "data=csv",
+        f"data.path={csv_path}",
+        "data.date_column=date",
+        "data.target=target",
+        "window.input_width=12",
+        "trainer.epochs=2",
+        "trainer.batch_size=16",
+        "trainer.verbose=silent",
+        "model.units=8",
+    ]

@@ -1,0 +1,139 @@
+"""Loaders, splits and scalers: values checked against independent NumPy/pandas computations."""
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast_cli.data.base import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData, SplitConfig
+from forecast_cli.data.csv_file import CsvDataConfig, load_csv
+from forecast_cli.data.scaling import Scaler, fit_scaler
+from forecast_cli.data.sine import SineDataConfig, load_sine
+from forecast_cli.data.split import split_series
+from forecast_cli.errors import ForecastError
+
+from conftest import make_frame
+
+
+def csv_config(path, **kwargs):
+    return CsvDataConfig(path=str(path), date_column="date", target="target", **kwargs)
+
+
+def test_sine_matches_the_books_generator_with_the_global_seed():
+    np.random.seed(42)
+    freq1, freq2, offsets1, offsets2 = np.random.rand(4, 50, 1)
+    time = np.linspace(0, 1, 11)
+    expected = 0.5 * np.sin((time - offsets1) * (freq1 * 10 + 10))
+    expected += 0.2 * np.sin((time - offsets2) * (freq2 * 20 + 20))
+    expected += 0.1 * (np.random.rand(50, 11) - 0.5)
+    data = load_sine(SineDataConfig(n_series=50, seed=42), total_window=11)
+    assert data.split_by == SPLIT_BY_SERIES
+    np.testing.assert_array_equal(np.stack([s[:, 0] for s in data.segments]), expected)
+
+
+def test_split_by_series_uses_the_books_7000_2000_1000():
+    data = load_sine(SineDataConfig(n_series=10000, length=3), total_window=3)
+    parts = split_series(data, SplitConfig())
+    assert [len(parts[k]) for k in ("train", "val", "test")] == [7000, 2000, 1000]
+
+
+def test_split_by_time_has_the_tutorial_boundaries():
+    values = np.arange(1001, dtype=float)[:, None]
+    data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
+    parts = split_series(data, SplitConfig(train=0.7, val=0.2))
+    n = 1001
+    assert parts["train"][0][-1, 0] == int(n * 0.7) - 1
+    assert parts["val"][0][0, 0] == int(n * 0.7)
+    assert parts["val"][0][-1, 0] == int(n * 0.9) - 1
+    assert parts["test"][0][0, 0] == int(n * 0.9) and parts["test"][0][-1, 0] == n - 1
+
+
+def test_standard_scaler_uses_pandas_statistics_and_round_trips(tmp_path):
+    frame = make_frame()[["load", "temp"]]
+    scaler = fit_scaler("standard", frame.to_numpy(), ["load", "temp"], (0, 1))
+    np.testing.assert_allclose(scaler.offset, frame.mean().to_numpy())
+    np.testing.assert_allclose(scaler.scale, frame.std().to_numpy())
+    scaler.save(tmp_path / "scaler.json")
+    loaded = Scaler.load(tmp_path / "scaler.json")
+    scaled = loaded.transform(frame.to_numpy())
+    np.testing.assert_allclose(loaded.inverse_transform(scaled), frame.to_numpy())
+
+
+def test_minmax_scaler_maps_train_range_to_feature_range():
+    train = np.array([[2.0, -5.0], [4.0, 5.0], [3.0, 0.0]])
+    scaler = fit_scaler("minmax", train, ["a", "b"], (-1.0, 1.0))
+    np.testing.assert_allclose(scaler.transform(train), [[-1, -1], [1, 1], [0, 0]])
+
+
+def test_csv_loader_reads_targets_first_then_features(csv_file):
+    data = load_csv(csv_config(csv_file), total_window=5)
+    frame = make_frame()
+    assert data.columns == ["target", "load", "temp"]
+    np.testing.assert_allclose(data.segments[0], frame[["target", "load", "temp"]].to_numpy())
+    assert len(data.sha256) == 64
+
+
+def test_csv_loader_reads_gzip_parquet_and_tabs(tmp_path):
+    frame = make_frame(50)
+    gz = tmp_path / "a.csv.gz"
+    with gzip.open(gz, "wt") as handle:
+        frame.to_csv(handle, index=False)
+    tsv = tmp_path / "b.csv"
+    frame.to_csv(tsv, index=False, sep="\t")
+    parquet = tmp_path / "c.parquet"
+    frame.to_parquet(parquet)
+    for path in (gz, tsv, parquet):
+        data = load_csv(csv_config(path), total_window=5)
+        np.testing.assert_allclose(data.segments[0][:, 0], frame["target"].to_numpy())
+
+
+@pytest.mark.parametrize(
+    "mutate, kwargs, message",
+    [
+        (None, {"target": "nope"}, "column 'nope' given in data.target is not in the data"),
+        (None, {"features": ["load", "zzz"]}, "column 'zzz' given in data.features"),
+        (lambda f: f.assign(load=["x"] + list(f["load"][1:])), {}, "column 'load' is not numeric"),
+        (lambda f: f.assign(temp=[np.nan] * 3 + list(f["temp"][3:])), {}, "3 missing or infinite values"),
+        (lambda f: f.iloc[::-1], {}, "are not sorted"),
+        (lambda f: pd.concat([f.iloc[:5], f.iloc[4:]]), {}, "duplicated timestamps"),
+    ],
+)
+def test_csv_loader_names_user_mistakes(tmp_path, mutate, kwargs, message):
+    frame = make_frame(60)
+    if mutate is not None:
+        frame = mutate(frame)
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    options = {"target": "target", **kwargs}
+    with pytest.raises(ForecastError) as info:
+        load_csv(CsvDataConfig(path=str(path), date_column="date", **options), total_window=5)
+    assert message in str(info.value)
+
+
+def test_missing_file_and_empty_file(tmp_path):
+    with pytest.raises(ForecastError, match="data file not found"):
+        load_csv(csv_config(tmp_path / "none.csv"), total_window=5)
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ForecastError, match="data file is empty"):
+        load_csv(csv_config(tmp_path / "empty.csv"), total_window=5)
+
+
+def test_missing_value_policies(tmp_path):
+    frame = make_frame(30)
+    frame.loc[5, "temp"] = np.nan
+    path = tmp_path / "nan.csv"
+    frame.to_csv(path, index=False)
+    filled = load_csv(csv_config(path, missing="ffill"), 5).segments[0]
+    assert filled[5, 2] == filled[4, 2]
+    interpolated = load_csv(csv_config(path, missing="interpolate"), 5).segments[0]
+    assert interpolated[5, 2] == pytest.approx((frame.loc[4, "temp"] + frame.loc[6, "temp"]) / 2)
+    assert len(load_csv(csv_config(path, missing="drop"), 5).segments[0]) == 29
+
+
+def test_unsorted_rows_are_sorted_only_when_asked(tmp_path):
+    frame = make_frame(30)
+    path = tmp_path / "shuffled.csv"
+    frame.iloc[::-1].to_csv(path, index=False)
+    data = load_csv(csv_config(path, sort=True), 5)
+    np.testing.assert_allclose(data.segments[0][:, 0], frame["target"].to_numpy())
