@@ -53,6 +53,9 @@ def register_schemas() -> None:
     from forecast_cli.trainer import TRAINERS
     from forecast_cli.window import WindowConfig
 
+    from forecast_cli.app_help import register_help_resolver
+
+    register_help_resolver()
     cs = ConfigStore.instance()
     cs.store(group="schema", name="train", node=TrainConfig)
     cs.store(group="schema", name="evaluate", node=EvaluateConfig)

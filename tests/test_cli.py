@@ -160,6 +160,7 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     assert result.returncode == 0 and "train" in result.stdout and "evaluate" in result.stdout
     result = run_forecast(["train", "--help"], cwd=tmp_path)
     assert result.returncode == 0 and "model: dense, last, linear, lstm" in result.stdout
+    assert "schema" not in result.stdout
     result = run_forecast(["train", "--cfg", "job", "model=dense"], cwd=tmp_path)
     assert result.returncode == 0 and "name: dense" in result.stdout
     assert not (tmp_path / "outputs").exists()
