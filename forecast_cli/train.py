@@ -56,6 +56,8 @@ def train_job(cfg) -> Dict[str, Any]:
         try:
             checkpoint = check_resumable(cfg)  # before the try below: a refused resume leaves the run as it was
         except ForecastError as exc:
+            if full_error_requested():
+                raise
             report_user_error(str(exc))
             sys.exit(USER_ERROR_EXIT_CODE)
     with stop_on_signals(StopRequest()) as stop:
@@ -70,7 +72,7 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
         if cfg.resume is not None:
             for leftover in run.stale_temp_files():
                 leftover.unlink()
-            run.resume(from_epoch=checkpoint.epochs_completed if checkpoint else 0, pid=os.getpid())
+            run.resume(from_epoch=checkpoint.epochs_completed if checkpoint else 0, pid=os.getpid(), host=host_info())
         else:
             run.start(
                 task="train",

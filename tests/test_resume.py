@@ -110,6 +110,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(data, reference):
     assert_same_training(run, reference)
 
 
+@pytest.mark.slow  # 25-55 s on 2 shared cores; the SIGINT path of the same handler runs by default
 def test_resume_after_sigterm_matches_and_appends_to_tensorboard(data, reference):
     root, path = data
     cwd = root / "terminated"
