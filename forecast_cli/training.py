@@ -46,15 +46,16 @@ def data_record(prepared: PreparedData) -> Dict[str, Any]:
     }
 
 
-def split_datasets(prepared: PreparedData, batch_size: int, seed: int, shuffle_epoch=None):
+def split_datasets(prepared: PreparedData, batch_size: int, seed: int, shuffle_epoch=None, deterministic=False):
     """One pipeline per split; only "train" is shuffled, and only when `shuffle_epoch` is given."""
-    return {
-        name: make_dataset(
-            split.values, split.starts, prepared.spec, batch_size, shuffle_epoch is not None and name == "train", seed,
-            shuffle_epoch,
+    datasets = {}
+    for name, split in prepared.splits.items():
+        shuffle = shuffle_epoch is not None and name == "train"
+        datasets[name] = make_dataset(
+            split.values, split.starts, prepared.spec, batch_size, shuffle, seed, shuffle_epoch,
+            parallel=not (shuffle and deterministic),
         )
-        for name, split in prepared.splits.items()
-    }
+    return datasets
 
 
 def run_callbacks(cfg, run: RunDir, optimizer, strategy, shuffle_epoch, stop: StopRequest, checkpoint) -> List[Any]:
@@ -129,7 +130,7 @@ def run_training(
         model=model,
         optimizer=optimizer,
         loss=keras_loss(cfg.trainer.loss),
-        datasets=split_datasets(prepared, global_batch, int(cfg.seed), shuffle_epoch),
+        datasets=split_datasets(prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic)),
         cfg=cfg.trainer,
         run=run,
         strategy=strategy,

@@ -108,13 +108,22 @@ def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarra
 
 
 def make_dataset(
-    values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch_size: int, shuffle: bool, seed: int, epoch=None
+    values: np.ndarray,
+    starts: np.ndarray,
+    spec: WindowSpec,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    epoch=None,
+    parallel: bool = True,
 ):
     """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_labels]).
 
     Only training shuffles: every iteration yields the permutation of (seed, epoch), where `epoch` is
     an int64 tf.Variable that the training loop sets before each epoch (None: always epoch 0). The
-    last batch is kept even when it is short, so no window is dropped.
+    last batch is kept even when it is short, so no window is dropped. `parallel=False` gathers
+    windows sequentially: under op determinism TF would itself serialize the gather downstream of
+    the epoch read, logging an error line per epoch.
     """
     import tensorflow as tf
 
@@ -139,7 +148,7 @@ def make_dataset(
     else:
         dataset = tf.data.Dataset.from_tensor_slices(starts)
     dataset = dataset.batch(batch_size, drop_remainder=False)
-    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE if parallel else None, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
