@@ -51,10 +51,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         report_user_error(f"unknown command '{command}': use one of {', '.join(COMMANDS)} (see forecast --help)")
         return USER_ERROR_EXIT_CODE
     app = importlib.import_module(COMMANDS[command][0])
-    rest = app.rewrite_args(rest)
     try:
         from forecast_cli.overrides import check_overrides
 
+        rest = app.rewrite_args(rest)
         check_overrides(command, app.CONFIG_NAME, rest, app.validate_config)
     except ForecastError as exc:
         if full_error_requested():

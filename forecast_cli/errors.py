@@ -1,4 +1,5 @@
-"""The one exception type for mistakes a user can fix, and how the CLI reports them."""
+"""The exception type for mistakes a user can fix, how the CLI reports them, and the two ways a
+training can end early without a bug (divergence, a stop signal)."""
 
 import os
 import sys
@@ -21,3 +22,19 @@ def report_user_error(message: str) -> None:
 
 def full_error_requested() -> bool:
     return os.environ.get("HYDRA_FULL_ERROR", "") == "1"
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite: not a user input error (exit 1), but no bug either."""
+
+
+class RunInterrupted(Exception):
+    """Training stopped on SIGINT/SIGTERM at a clean point; the process exits 128 + signal number."""
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

@@ -32,6 +32,7 @@ class RunDir:
     saved_model_dir = property(lambda self: self.root / "saved_model")
     scaler_json = property(lambda self: self.root / "scaler.json")
     evaluation_json = property(lambda self: self.root / "evaluation.json")
+    checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
 
     def log_file(self, task: str) -> Path:
         return self.root / f"{task}.log"
@@ -54,6 +55,16 @@ class RunDir:
     def start(self, **fields: Any) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.update_record(status=RUNNING, started_at=utc_now(), ended_at=None, error=None, **fields)
+
+    def resume(self, from_epoch: int, **fields: Any) -> None:
+        """Back to `running` for `forecast train resume=`; earlier resumes stay listed."""
+        resumes = list(self.record().get("resumes") or [])
+        resumes.append({"at": utc_now(), "from_epoch": from_epoch})
+        self.update_record(status=RUNNING, ended_at=None, error=None, error_kind=None, resumes=resumes, **fields)
+
+    def stale_temp_files(self) -> List[Path]:
+        """Temporary files of atomic writes that a killed process left behind."""
+        return sorted(self.root.glob(".*.tmp"))
 
     def finish(self, status: str, error: Optional[str] = None, **fields: Any) -> None:
         record = self.record() if self.is_run() else {}

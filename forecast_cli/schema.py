@@ -24,6 +24,7 @@ class TrainConfig:
     trainer: Any = MISSING
     seed: int = 42
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
+    resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
 
 
 @dataclass

@@ -1,6 +1,8 @@
-"""`forecast train`: the Hydra app, and the lifecycle of one run (running -> completed | failed)."""
+"""`forecast train`: the Hydra app, and the lifecycle of one run:
+running -> completed | failed (user error: exit 2; diverged or bug: exit 1) | interrupted (exit 128 + signal)."""
 
 import logging
+import os
 import sys
 from typing import Any, Dict, List
 
@@ -11,8 +13,17 @@ from omegaconf import OmegaConf
 
 from forecast_cli import __version__
 from forecast_cli.atomic import write_text_atomic
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+from forecast_cli.errors import (
+    USER_ERROR_EXIT_CODE,
+    ForecastError,
+    RunInterrupted,
+    TrainingDiverged,
+    full_error_requested,
+    report_user_error,
+)
+from forecast_cli.interrupt import StopRequest, stop_on_signals
 from forecast_cli.provenance import host_info, package_versions
+from forecast_cli.resume import check_resumable, resume_args
 from forecast_cli.run_layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.schema import register_schemas
 
@@ -24,36 +35,76 @@ register_schemas()
 
 
 def rewrite_args(args: List[str]) -> List[str]:
-    return args
+    """`resume=DIR` becomes the run's own overrides plus its directory."""
+    return resume_args(args)
 
 
 def validate_config(cfg) -> None:
-    """Range checks of every group (the schemas' __post_init__); raises ForecastError."""
+    """Range checks of every group (the schemas' __post_init__), and whether a resume is possible;
+    raises ForecastError."""
     OmegaConf.to_object(cfg)
+    if cfg.resume is not None:
+        check_resumable(cfg)
 
 
 def train_job(cfg) -> Dict[str, Any]:
     hydra_cfg = HydraConfig.get()
     run = RunDir(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    checkpoint = None
+    if cfg.resume is not None:
+        try:
+            checkpoint = check_resumable(cfg)  # before the try below: a refused resume leaves the run as it was
+        except ForecastError as exc:
+            if full_error_requested():
+                raise
+            report_user_error(str(exc))
+            sys.exit(USER_ERROR_EXIT_CODE)
+    with stop_on_signals(StopRequest()) as stop:
+        return _train_and_record(cfg, run, in_sweep, checkpoint, stop)
+
+
+def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRequest) -> Dict[str, Any]:
+    hydra_cfg = HydraConfig.get()
     try:
         validate_config(cfg)
         write_text_atomic(run.config_yaml, OmegaConf.to_yaml(cfg, resolve=True))
-        run.start(
-            task="train",
-            forecast_version=__version__,
-            overrides=list(hydra_cfg.overrides.task),
-            seed=int(cfg.seed),
-            deterministic=bool(cfg.trainer.deterministic),
-            versions=package_versions(),
-            host=host_info(),
-        )
+        if cfg.resume is not None:
+            for leftover in run.stale_temp_files():
+                leftover.unlink()
+            run.resume(from_epoch=checkpoint.epochs_completed if checkpoint else 0, pid=os.getpid(), host=host_info())
+        else:
+            run.start(
+                task="train",
+                forecast_version=__version__,
+                overrides=list(hydra_cfg.overrides.task),
+                seed=int(cfg.seed),
+                deterministic=bool(cfg.trainer.deterministic),
+                versions=package_versions(),
+                host=host_info(),
+                pid=os.getpid(),
+            )
         from forecast_cli.training import run_training
 
-        metrics = run_training(cfg, run)
+        metrics = run_training(cfg, run, stop, checkpoint)
         run.finish(COMPLETED)
         _print_result(run, metrics)
         return {"status": COMPLETED, "metrics": metrics}
+    except RunInterrupted as exc:
+        run.finish(INTERRUPTED, error=str(exc))
+        record_log.warning("interrupted: %s", exc)
+        sys.stderr.write(f"forecast: interrupted: {exc}\n")
+        sys.exit(exc.exit_code)
+    except TrainingDiverged as exc:
+        run.finish(FAILED, error=str(exc), error_kind="diverged")
+        record_log.error("diverged: %s", exc)
+        if in_sweep:
+            report_user_error(f"job {run.root.name}: {exc}")
+            return {"status": FAILED, "error": str(exc)}
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        sys.exit(1)
     except ForecastError as exc:
         run.finish(FAILED, error=str(exc), error_kind="user")
         record_log.error("user error: %s", exc)

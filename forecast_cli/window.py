@@ -2,7 +2,8 @@
 
 A window is `input_width + shift` consecutive rows. Inputs are its first `input_width` rows, labels its
 last `label_width` rows. No window is ever materialized ahead of time: the pipeline shuffles start
-indices and gathers each batch of windows from the series on the fly.
+indices and gathers each batch of windows from the series on the fly. The training order of an epoch is
+a stateless permutation of (seed, epoch), so a resumed run sees the same order as an uninterrupted one.
 """
 
 from dataclasses import dataclass
@@ -106,10 +107,23 @@ def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarra
     return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
 
-def make_dataset(values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch_size: int, shuffle: bool, seed: int):
+def make_dataset(
+    values: np.ndarray,
+    starts: np.ndarray,
+    spec: WindowSpec,
+    batch_size: int,
+    shuffle: bool,
+    seed: int,
+    epoch=None,
+    parallel: bool = True,
+):
     """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_labels]).
 
-    Only training shuffles; the last batch is kept even when it is short, so no window is dropped.
+    Only training shuffles: every iteration yields the permutation of (seed, epoch), where `epoch` is
+    an int64 tf.Variable that the training loop sets before each epoch (None: always epoch 0). The
+    last batch is kept even when it is short, so no window is dropped. `parallel=False` gathers
+    windows sequentially: under op determinism TF would itself serialize the gather downstream of
+    the epoch read, logging an error line per epoch.
     """
     import tensorflow as tf
 
@@ -128,12 +142,33 @@ def make_dataset(values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch
         labels = tf.gather(windows[:, spec.label_start :, :], label_indices, axis=2)
         return inputs, labels
 
-    dataset = tf.data.Dataset.from_tensor_slices(starts.astype(np.int64))
+    starts = starts.astype(np.int64)
     if shuffle:
-        dataset = dataset.shuffle(max(len(starts), 1), seed=seed, reshuffle_each_iteration=True)
+        dataset = _epoch_order(starts, seed, epoch)
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices(starts)
     dataset = dataset.batch(batch_size, drop_remainder=False)
-    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE if parallel else None, deterministic=True)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _epoch_order(starts: np.ndarray, seed: int, epoch):
+    """The start indices in the order of permutation(seed, epoch), read when an iteration begins."""
+    import tensorflow as tf
+
+    def permute(all_starts):
+        current = epoch.read_value() if epoch is not None else tf.constant(0, tf.int64)
+        return tf.random.experimental.stateless_shuffle(all_starts, seed=tf.stack([tf.constant(seed, tf.int64), current]))
+
+    dataset = tf.data.Dataset.from_tensors(starts).map(permute).unbatch()
+    return dataset.apply(tf.data.experimental.assert_cardinality(len(starts)))
+
+
+def epoch_variable():
+    """The int64 epoch counter a shuffled pipeline reads (create it outside any strategy scope)."""
+    import tensorflow as tf
+
+    return tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
 
 
 def ensure_windows(split: str, count: int, longest: int, total_width: int) -> None:

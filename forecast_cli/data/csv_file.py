@@ -202,6 +202,11 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
         _check_columns(frame, features, "data.features")
     columns = targets + features
     values = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
+    if len(values) < total_window:
+        raise ForecastError(
+            f"the data has {len(values)} rows, fewer than one window (input_width + shift = {total_window}): "
+            "use a longer file or lower window.input_width/window.shift"
+        )
     return SeriesData(
         segments=[values],
         columns=columns,

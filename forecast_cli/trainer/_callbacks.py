@@ -25,13 +25,22 @@ def history_csv_text(rows: List[Dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def read_history_csv(path: Path) -> List[Dict[str, Any]]:
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{k: int(v) if k == "epoch" else float(v) for k, v in row.items() if v != ""} for row in rows]
+
+
 class EpochRecorder(keras.callbacks.Callback):
-    """Times every epoch, keeps its logs, rewrites history.csv atomically, logs one line per epoch."""
+    """Times every epoch, keeps its logs, rewrites history.csv atomically, logs one line per epoch.
+
+    A resumed run starts from the rows already on disk; an epoch trained again replaces its row.
+    """
 
     def __init__(self, history_path: Path):
         super().__init__()
         self.history_path = Path(history_path)
-        self.rows: List[Dict[str, Any]] = []
+        self.rows: List[Dict[str, Any]] = read_history_csv(self.history_path) if self.history_path.is_file() else []
         self._started = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -43,7 +52,7 @@ class EpochRecorder(keras.callbacks.Callback):
         row.update({k: float(v) for k, v in (logs or {}).items() if _is_number(v)})
         row["learning_rate"] = _current_learning_rate(self.model)
         row["epoch_seconds"] = round(seconds, 4)
-        self.rows.append(row)
+        self.rows = [r for r in self.rows if r["epoch"] < row["epoch"]] + [row]
         write_text_atomic(self.history_path, history_csv_text(self.rows))
         shown = ", ".join(f"{k}={v:.6g}" for k, v in row.items() if k not in ("epoch",))
         log.info("epoch %d: %s", epoch + 1, shown)

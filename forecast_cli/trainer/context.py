@@ -1,7 +1,7 @@
 """What a training loop receives, and the callbacks that every loop installs."""
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
 from forecast_cli.run_layout import RunDir
@@ -16,6 +16,11 @@ class TrainingContext:
     cfg: Any  # the trainer config node
     run: RunDir
     strategy: Any
+    # Every Keras callback of the run, in order: the user's, TensorBoard, then the run's own
+    # (shuffle epoch, NaN guard, checkpoint, stop on signal). A loop adds its EpochRecorder first,
+    # drives them all through keras.callbacks.CallbackList and honours model.stop_training.
+    callbacks: List[Any] = field(default_factory=list)
+    initial_epoch: int = 0  # > 0 when resuming: the epochs already completed
 
 
 def keras_verbosity(mode: str) -> int:

@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 from forecast_cli.metrics import keras_metrics
 from forecast_cli.registry import require
 from forecast_cli.trainer.config import TrainerConfig
-from forecast_cli.trainer.context import TrainingContext, build_callbacks, keras_verbosity
+from forecast_cli.trainer.context import TrainingContext, keras_verbosity
 from forecast_cli.trainer.registry import TRAINERS
 
 
@@ -45,7 +45,8 @@ def train_with_fit(ctx: TrainingContext) -> List[Dict[str, Any]]:
         ctx.datasets["train"],
         validation_data=ctx.datasets["val"],
         epochs=cfg.epochs,
-        callbacks=[recorder, *build_callbacks(cfg, ctx.run)],
+        initial_epoch=ctx.initial_epoch,
+        callbacks=[recorder, *ctx.callbacks],
         verbose=keras_verbosity(cfg.verbose),
         shuffle=False,  # the train pipeline shuffles its window indices itself
     )

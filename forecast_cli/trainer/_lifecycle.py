@@ -1,0 +1,135 @@
+"""Callbacks that keep a run resumable and honest. Every training loop installs them after its own
+(TrainingContext.callbacks, in order): the epoch-seeded shuffle, the NaN guard, the per-epoch
+checkpoint, and the stop on SIGINT/SIGTERM. They rely only on the Keras callback protocol, so any
+loop that drives a keras.callbacks.CallbackList and honours `model.stop_training` gets them."""
+
+import math
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import keras
+import numpy as np
+
+from forecast_cli.checkpoint import Checkpoint, save_checkpoint
+from forecast_cli.errors import ForecastError, TrainingDiverged
+
+# What a callback remembers between epochs: without it, a resumed run would decide differently.
+STATEFUL_ATTRIBUTES = {
+    keras.callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
+    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
+}
+
+
+def stateful_callbacks(callbacks: List[Any]) -> List[Any]:
+    return [c for c in callbacks if type(c) in STATEFUL_ATTRIBUTES]
+
+
+class ShuffleEpoch(keras.callbacks.Callback):
+    """Tells the training pipeline which epoch starts: its order is a permutation of (seed, epoch)."""
+
+    def __init__(self, epoch_variable):
+        super().__init__()
+        self.epoch_variable = epoch_variable
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_variable.assign(epoch)
+
+
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Raises TrainingDiverged, naming the epoch and batch, as soon as the training loss is NaN or inf."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            raise TrainingDiverged(
+                f"the training loss became {float(loss)} at epoch {self.epoch + 1}, batch {batch + 1}: "
+                "lower optimizer.learning_rate, set optimizer.clipnorm=1.0, or check the data for extreme values"
+            )
+
+
+class RunCheckpoint(keras.callbacks.Callback):
+    """Writes the checkpoint after every completed epoch; restores one when training begins.
+
+    Restoring happens in on_train_begin, after the stateful callbacks (placed before this one) have
+    reset themselves there.
+    """
+
+    def __init__(self, path: Path, optimizer, strategy, watched: List[Any], restore: Optional[Checkpoint] = None):
+        super().__init__()
+        self.path = Path(path)
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.watched = watched
+        self.restore = restore
+
+    def on_train_begin(self, logs=None):
+        if self.restore is None:
+            return
+        checkpoint = self.restore
+        with self.strategy.scope():
+            if not self.optimizer.built:
+                self.optimizer.build(self.model.trainable_variables)
+        _assign_all(self.model.variables, checkpoint.model, "model")
+        _assign_all(self.optimizer.variables, checkpoint.optimizer, "optimizer")
+        for callback, state in zip(self.watched, checkpoint.callbacks):
+            for key, value in state.items():
+                setattr(callback, key, value)
+
+    def on_epoch_end(self, epoch, logs=None):
+        checkpoint = Checkpoint(
+            epochs_completed=epoch + 1,
+            stop_training=bool(getattr(self.model, "stop_training", False)),
+            model=[np.asarray(v.numpy()) for v in self.model.variables],
+            optimizer=[np.asarray(v.numpy()) for v in self.optimizer.variables],
+            callbacks=[_callback_state(c) for c in self.watched],
+        )
+        save_checkpoint(self.path, checkpoint)
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """After a SIGINT/SIGTERM, ends training once the epoch (and its checkpoint) is complete."""
+
+    def __init__(self, request):
+        super().__init__()
+        self.request = request
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.request.requested:
+            self.model.stop_training = True
+
+
+def _assign_all(variables, values, what: str) -> None:
+    if len(variables) != len(values):
+        raise ForecastError(
+            f"the checkpoint holds {len(values)} {what} variables but the rebuilt {what} has {len(variables)}: "
+            "the run's code or config changed since it was saved; start a new run"
+        )
+    for variable, value in zip(variables, values):
+        if tuple(variable.shape) != tuple(value.shape):
+            raise ForecastError(
+                f"checkpoint {what} variable {variable.path} has shape {value.shape}, expected {tuple(variable.shape)}: "
+                "the run's code or config changed since it was saved; start a new run"
+            )
+        variable.assign(value)
+
+
+def _callback_state(callback) -> Dict[str, Any]:
+    state = {}
+    for key in STATEFUL_ATTRIBUTES[type(callback)]:
+        value = getattr(callback, key, None)
+        if isinstance(value, list):
+            state[key] = [np.asarray(v) for v in value]
+        elif value is None or isinstance(value, (bool, str)):
+            state[key] = value
+        elif isinstance(value, (int, np.integer)):
+            state[key] = int(value)
+        else:
+            state[key] = float(value)
+    return state
