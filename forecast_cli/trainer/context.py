@@ -16,6 +16,7 @@ class TrainingContext:
     cfg: Any  # the trainer config node
     run: RunDir
     strategy: Any
+    initial_epoch: int = 0  # epochs already done (a resumed run): both loops start counting here
 
 
 def keras_verbosity(mode: str) -> int:

@@ -45,6 +45,7 @@ def train_with_fit(ctx: TrainingContext) -> List[Dict[str, Any]]:
         ctx.datasets["train"],
         validation_data=ctx.datasets["val"],
         epochs=cfg.epochs,
+        initial_epoch=ctx.initial_epoch,
         callbacks=[recorder, *build_callbacks(cfg, ctx.run)],
         verbose=keras_verbosity(cfg.verbose),
         shuffle=False,  # the train pipeline shuffles its window indices itself
