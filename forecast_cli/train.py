@@ -1,7 +1,9 @@
 """`forecast train`: the Hydra app, and the lifecycle of one run (running -> completed | failed)."""
 
 import logging
+import shutil
 import sys
+import tempfile
 from typing import Any, Dict, List
 
 import hydra
@@ -11,6 +13,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli import __version__
 from forecast_cli.atomic import write_text_atomic
+from forecast_cli.cluster import MULTI_WORKER, is_chief
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
 from forecast_cli.provenance import host_info, package_versions
 from forecast_cli.run_layout import COMPLETED, FAILED, INTERRUPTED, RunDir
@@ -24,18 +27,41 @@ register_schemas()
 
 
 def rewrite_args(args: List[str]) -> List[str]:
-    return args
+    """A non-chief worker of a multi-worker run works in a temporary directory that it removes at the end."""
+    if not any(MULTI_WORKER in arg for arg in args):
+        return args
+    from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from forecast_cli.overrides import split_command_line
+
+    overrides, multirun, skip = split_command_line(args)
+    if multirun or skip:
+        return args
+    try:
+        with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+            chief = is_chief(compose(CONFIG_NAME, overrides=overrides).strategy)
+    except (HydraException, OmegaConfBaseException, ValueError, ForecastError):
+        return args  # check_overrides reports the mistake next
+    if chief:
+        return args
+    return [*args, f"hydra.run.dir={tempfile.mkdtemp(prefix='forecast-worker-')}", "hydra.output_subdir=null"]
 
 
 def validate_config(cfg) -> None:
-    """Range checks of every group (the schemas' __post_init__); raises ForecastError."""
+    """Range checks of every group (the schemas' __post_init__) and combinations; raises ForecastError."""
+    from forecast_cli.strategy import check_trainer_supported
+
     OmegaConf.to_object(cfg)
+    check_trainer_supported(cfg.strategy, cfg.trainer.name)
 
 
 def train_job(cfg) -> Dict[str, Any]:
     hydra_cfg = HydraConfig.get()
     run = RunDir(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    chief = is_chief(cfg.strategy)
     try:
         validate_config(cfg)
         write_text_atomic(run.config_yaml, OmegaConf.to_yaml(cfg, resolve=True))
@@ -52,7 +78,8 @@ def train_job(cfg) -> Dict[str, Any]:
 
         metrics = run_training(cfg, run)
         run.finish(COMPLETED)
-        _print_result(run, metrics)
+        if chief:
+            _print_result(run, metrics)
         return {"status": COMPLETED, "metrics": metrics}
     except ForecastError as exc:
         run.finish(FAILED, error=str(exc), error_kind="user")
@@ -74,6 +101,9 @@ def train_job(cfg) -> Dict[str, Any]:
             log.error("job %s failed: %s: %s", run.root.name, type(exc).__name__, exc)
             return {"status": FAILED, "error": str(exc)}
         raise
+    finally:
+        if not chief:
+            shutil.rmtree(run.root, ignore_errors=True)
 
 
 def _print_result(run: RunDir, metrics: Dict[str, float]) -> None:

@@ -101,6 +101,13 @@ def make_step_functions(model, loss, strategy, jit_compile: bool):
     return train_step, eval_step
 
 
+def distribute(strategy, dataset):
+    """Every worker builds the same seeded pipeline; each keeps its replicas' share of every global batch."""
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+
 def steps_per_epoch(dataset):
     steps = int(dataset.cardinality())
     return steps if steps >= 0 else None
@@ -135,8 +142,8 @@ def run_custom_loop(ctx: TrainingContext) -> List[Dict[str, Any]]:
     if cfg.epochs == 0 or not model.trainable_weights:
         return []
     train_step, eval_step = make_step_functions(model, ctx.loss, strategy, use_jit(cfg.jit_compile, strategy))
-    train_data = strategy.experimental_distribute_dataset(ctx.datasets["train"])
-    val_data = strategy.experimental_distribute_dataset(ctx.datasets["val"])
+    train_data = distribute(strategy, ctx.datasets["train"])
+    val_data = distribute(strategy, ctx.datasets["val"])
 
     recorder = EpochRecorder(ctx.run.history_csv)
     verbose = keras_verbosity(cfg.verbose)
