@@ -18,6 +18,7 @@ from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_
 from forecast_cli.provenance import host_info, package_versions
 from forecast_cli.run_layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.schema import register_schemas
+from forecast_cli.strategy import check_trainer_supported
 
 log = logging.getLogger("forecast.train")
 record_log = logging.getLogger("forecast.record")
@@ -51,8 +52,6 @@ def rewrite_args(args: List[str]) -> List[str]:
 
 def validate_config(cfg) -> None:
     """Range checks of every group (the schemas' __post_init__) and combinations; raises ForecastError."""
-    from forecast_cli.strategy import check_trainer_supported
-
     OmegaConf.to_object(cfg)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
 

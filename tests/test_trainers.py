@@ -62,6 +62,15 @@ def test_fit_and_custom_give_the_same_epochs_and_test_metrics(tmp_path, series_c
     np.testing.assert_allclose(logged, [row["val_loss"] for row in custom_rows], rtol=1e-6)
 
 
+def test_custom_loop_with_xla_matches_the_plain_steps(tmp_path, series_csv):
+    common = ["trainer=custom", "trainer.epochs=2", "trainer.callbacks.early_stopping=null"]
+    _, plain, _ = train(tmp_path, series_csv, "plain", common)
+    _, xla, _ = train(tmp_path, series_csv, "xla", [*common, "trainer.jit_compile=true"])
+    for plain_row, xla_row in zip(history(plain), history(xla), strict=True):
+        for key in ("loss", "mae", "val_loss", "val_mae"):
+            assert xla_row[key] == pytest.approx(plain_row[key], abs=1e-4), key
+
+
 @pytest.mark.parametrize("trainer", ["fit", "custom"])
 def test_early_stopping_restores_the_best_weights(tmp_path, series_csv, trainer):
     # min_delta so large that only the first epoch counts as an improvement: stop after epoch 2, keep epoch 1
