@@ -101,8 +101,12 @@ def test_two_workers_on_localhost_match_a_single_process_run(tmp_path, csv_file)
     record = read(run, "run.json")
     assert record["strategy"] == {"name": "multi_worker", "class": "CollectiveAllReduceStrategy", "replicas": 2}
     assert record["global_batch_size"] == 16
-    for key, value in read(run, "metrics.json").items():
+    trained = read(run, "metrics.json")
+    for key, value in trained.items():
         assert value == pytest.approx(expected[key], abs=1e-3), key
+    result = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)  # the chief's model.keras, outside any cluster
+    assert result.returncode == 0, result.stderr
+    assert read(run, "evaluation.json")["metrics"]["test/mae"] == pytest.approx(trained["test/mae"], abs=1e-6)
 
 
 def test_multi_worker_refuses_fit_and_a_missing_cluster(tmp_path, csv_file):
