@@ -1,12 +1,13 @@
 """The `strategy` config group: which tf.distribute strategy trains the model."""
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
 
+from forecast_cli.cluster import MULTI_WORKER, check_tpu_reachable, require_cluster
 from forecast_cli.errors import ForecastError
 from forecast_cli.registry import require
 
-STRATEGIES = ("auto", "cpu", "gpu", "mirrored")
+STRATEGIES = ("auto", "cpu", "gpu", "mirrored", MULTI_WORKER, "tpu")
 
 
 @dataclass
@@ -16,20 +17,42 @@ class StrategyConfig:
     device: Optional[str] = None
     # mirrored on a host without GPUs: split the CPU into this many logical devices (0: do not split)
     logical_cpus: int = 0
+    # multi_worker: host:port of every worker, and this process's index; empty: the cluster of TF_CONFIG
+    workers: List[str] = field(default_factory=list)
+    task_index: int = 0
+    # tpu: a Cloud TPU name, "local" (a TPU VM), or grpc://host:port
+    tpu: str = "local"
+    connect_timeout_s: float = 5.0
 
     def __post_init__(self) -> None:
         require(self.name in STRATEGIES, "strategy.name", f"must be one of {', '.join(STRATEGIES)}, got '{self.name}'")
         require(self.logical_cpus >= 0, "strategy.logical_cpus", f"must be >= 0, got {self.logical_cpus}")
+        require(self.connect_timeout_s > 0, "strategy.connect_timeout_s", f"must be > 0, got {self.connect_timeout_s}")
+        require(bool(self.tpu), "strategy.tpu", "must name a TPU, 'local', or grpc://host:port")
 
 
 def store_schemas(config_store: Any) -> None:
     config_store.store(group="schema/strategy", name="strategy", node=StrategyConfig)
 
 
+def check_trainer_supported(strategy_cfg, trainer_name: str) -> None:
+    """Combinations that cannot work, refused before anything runs."""
+    if strategy_cfg.name == MULTI_WORKER and trainer_name == "fit":
+        raise ForecastError(
+            "strategy=multi_worker needs trainer=custom: Keras 3 Model.fit cannot run under "
+            "MultiWorkerMirroredStrategy (keras-team/keras#20585)"
+        )
+    require_cluster(strategy_cfg)
+
+
 def make_strategy(cfg):
     """The tf.distribute strategy for `cfg`; call before TensorFlow runs any op."""
     import tensorflow as tf
 
+    if cfg.name == MULTI_WORKER:
+        return _multi_worker_strategy(cfg)
+    if cfg.name == "tpu":
+        return _tpu_strategy(cfg)
     gpus = tf.config.list_physical_devices("GPU")
     if cfg.name == "mirrored" and not gpus and cfg.logical_cpus > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
@@ -50,3 +73,34 @@ def make_strategy(cfg):
         return tf.distribute.MirroredStrategy()
     devices = [d.name for d in tf.config.list_logical_devices("CPU")]
     return tf.distribute.MirroredStrategy(devices=devices)
+
+
+def _multi_worker_strategy(cfg):
+    import tensorflow as tf
+
+    resolver = None  # TFConfigClusterResolver: the cluster of TF_CONFIG
+    if cfg.workers:
+        resolver = tf.distribute.cluster_resolver.SimpleClusterResolver(
+            tf.train.ClusterSpec({"worker": list(cfg.workers)}),
+            task_type="worker",
+            task_id=int(cfg.task_index),
+            rpc_layer="grpc",
+        )
+    return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+
+
+def _tpu_strategy(cfg):
+    import tensorflow as tf
+
+    check_tpu_reachable(cfg.tpu, float(cfg.connect_timeout_s))
+    try:
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=cfg.tpu)
+        if cfg.tpu != "local":
+            tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+    except (ValueError, RuntimeError, OSError, tf.errors.OpError) as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ForecastError(
+            f"no TPU available at strategy.tpu='{cfg.tpu}' ({first_line}); train with strategy=auto instead"
+        ) from exc
+    return tf.distribute.TPUStrategy(resolver)

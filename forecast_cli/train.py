@@ -3,6 +3,7 @@ running -> completed | failed (user error: exit 2; diverged or bug: exit 1) | in
 
 import logging
 import os
+import shutil
 import sys
 from typing import Any, Dict, List
 
@@ -13,6 +14,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli import __version__
 from forecast_cli.atomic import write_text_atomic
+from forecast_cli.cluster import is_chief, worker_args
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
@@ -26,6 +28,7 @@ from forecast_cli.provenance import host_info, package_versions
 from forecast_cli.resume import check_resumable, resume_args
 from forecast_cli.run_layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.schema import register_schemas
+from forecast_cli.strategy import check_trainer_supported
 
 log = logging.getLogger("forecast.train")
 record_log = logging.getLogger("forecast.record")
@@ -35,14 +38,16 @@ register_schemas()
 
 
 def rewrite_args(args: List[str]) -> List[str]:
-    """`resume=DIR` becomes the run's own overrides plus its directory."""
-    return resume_args(args)
+    """`resume=DIR` becomes the run's own overrides plus its directory; a non-chief worker of a
+    multi-worker run works in a temporary directory."""
+    return worker_args(resume_args(args), CONFIG_NAME)
 
 
 def validate_config(cfg) -> None:
-    """Range checks of every group (the schemas' __post_init__), and whether a resume is possible;
-    raises ForecastError."""
+    """Range checks of every group (the schemas' __post_init__), combinations, and whether a resume
+    is possible; raises ForecastError."""
     OmegaConf.to_object(cfg)
+    check_trainer_supported(cfg.strategy, cfg.trainer.name)
     if cfg.resume is not None:
         check_resumable(cfg)
 
@@ -60,11 +65,16 @@ def train_job(cfg) -> Dict[str, Any]:
                 raise
             report_user_error(str(exc))
             sys.exit(USER_ERROR_EXIT_CODE)
+    chief = is_chief(cfg.strategy)
     with stop_on_signals(StopRequest()) as stop:
-        return _train_and_record(cfg, run, in_sweep, checkpoint, stop)
+        try:
+            return _train_and_record(cfg, run, in_sweep, checkpoint, stop, chief)
+        finally:
+            if not chief:
+                shutil.rmtree(run.root, ignore_errors=True)
 
 
-def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRequest) -> Dict[str, Any]:
+def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRequest, chief: bool) -> Dict[str, Any]:
     hydra_cfg = HydraConfig.get()
     try:
         validate_config(cfg)
@@ -88,7 +98,8 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
 
         metrics = run_training(cfg, run, stop, checkpoint)
         run.finish(COMPLETED)
-        _print_result(run, metrics)
+        if chief:
+            _print_result(run, metrics)
         return {"status": COMPLETED, "metrics": metrics}
     except RunInterrupted as exc:
         run.finish(INTERRUPTED, error=str(exc))

@@ -13,6 +13,7 @@ from forecast_cli.interrupt import StopRequest
 from forecast_cli.metrics import evaluate_model, keras_loss
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
+from forecast_cli.precision import apply_precision
 from forecast_cli.prepare import PreparedData, prepare_data
 from forecast_cli.run_layout import RunDir
 from forecast_cli.strategy import make_strategy
@@ -110,12 +111,14 @@ def run_training(
     keras.backend.clear_session()  # in-process sweeps: start every job from a clean graph
     seed_everything(int(cfg.seed), bool(cfg.trainer.deterministic))
     strategy = make_strategy(cfg.strategy)
+    precision = apply_precision(cfg.trainer.precision)
     replicas = int(strategy.num_replicas_in_sync)
     global_batch = int(cfg.trainer.batch_size) * replicas
     eval_batch = int(cfg.trainer.eval_batch_size or cfg.trainer.batch_size) * replicas
     run.update_record(
         strategy={"name": cfg.strategy.name, "class": type(strategy).__name__, "replicas": replicas},
         global_batch_size=global_batch,
+        precision=precision,
     )
 
     with strategy.scope():

@@ -37,4 +37,5 @@ def forecast_head(x, spec, zero_init: bool = False):
 
     initializer = "zeros" if zero_init else "glorot_uniform"
     x = keras.layers.Dense(spec.label_width * spec.n_labels, kernel_initializer=initializer, name="head")(x)
-    return keras.layers.Reshape((spec.label_width, spec.n_labels), name="forecast")(x)
+    # float32 even under a mixed-precision policy: losses, metrics and the SavedModel see float32
+    return keras.layers.Reshape((spec.label_width, spec.n_labels), name="forecast", dtype="float32")(x)
