@@ -1,5 +1,6 @@
 """Saving a trained model (`model.keras` + a SavedModel) and loading it back safely."""
 
+import zipfile
 from pathlib import Path
 
 from forecast_cli.errors import ForecastError
@@ -25,6 +26,8 @@ def load_model(path: Path):
     path = Path(path)
     if not path.is_file():
         raise ForecastError(f"model file missing: {path} (the run did not finish saving; train it again)")
+    if not zipfile.is_zipfile(path):
+        raise ForecastError(f"model file is corrupt: {path} is not a Keras archive (a .keras zip file); train the run again")
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:

@@ -123,7 +123,7 @@ def break_model(copy: Path, how: str) -> None:
         ("interrupted", None, [], "is 'interrupted', not completed"),
         (None, "missing", [], "model file missing:"),
         ("failed", "missing", ["allow_incomplete=true"], "model file missing:"),
-        (None, "corrupt", [], "(the file is corrupt or not a Keras model)"),
+        (None, "corrupt", [], "model file is corrupt: "),
     ],
 )
 def test_evaluate_refuses_incomplete_or_damaged_runs(finished_run, tmp_path, status, damage, extra, message):
