@@ -60,7 +60,7 @@ def test_mirrored_on_two_logical_cpus_trains_with_both_loops(tmp_path, csv_file)
         cwd = tmp_path / trainer
         cwd.mkdir()
         args = ["train", f"trainer={trainer}", *tiny_train_overrides(csv_file), "strategy=mirrored",
-                "strategy.logical_cpus=2", "trainer.batch_size=8", "trainer.deterministic=true"]
+                "strategy.logical_cpus=2", "trainer.batch_size=8", "trainer.deterministic=true", "trainer.epochs=1"]
         result = run_forecast(args, cwd=cwd)
         assert result.returncode == 0, result.stderr
         run = only_run(cwd)
