@@ -1,7 +1,8 @@
 """The `window` config group: the tutorial's WindowGenerator semantics as an index-based tf.data pipeline.
 
 A window is `input_width + shift` consecutive rows. Inputs are its first `input_width` rows, labels its
-last `label_width` rows. No window is ever materialized ahead of time: the pipeline shuffles start
+last `label_width` rows. With `steps_ahead` N > 1 (Hands-On ML's sequence-to-sequence target), every
+label step carries the next N rows instead of one, and the window grows by N - 1 rows. No window is ever materialized ahead of time: the pipeline shuffles start
 indices and gathers each batch of windows from the series on the fly.
 """
 
@@ -23,9 +24,12 @@ class WindowConfig:
     label_columns: Optional[List[str]] = None
     # None: every column of the data
     input_columns: Optional[List[str]] = None
+    # N > 1: every label step holds the next N values of each label column (Hands-On ML seq-to-seq:
+    # input_width=label_width=50, shift=1, steps_ahead=10)
+    steps_ahead: int = 1
 
     def __post_init__(self) -> None:
-        for key in ("input_width", "label_width", "shift"):
+        for key in ("input_width", "label_width", "shift", "steps_ahead"):
             value = getattr(self, key)
             require(value >= 1, f"window.{key}", f"must be >= 1, got {value}")
         require(
@@ -45,14 +49,16 @@ class WindowSpec:
     columns: Tuple[str, ...]
     input_columns: Tuple[str, ...]
     label_columns: Tuple[str, ...]
+    steps_ahead: int = 1
 
     @property
     def total_width(self) -> int:
-        return self.input_width + self.shift
+        return self.input_width + self.shift + self.steps_ahead - 1
 
     @property
     def label_start(self) -> int:
-        return self.total_width - self.label_width
+        """Row of the first label step's first value; step k ahead of it is k rows later."""
+        return self.input_width + self.shift - self.label_width
 
     @property
     def input_indices(self) -> List[int]:
@@ -75,9 +81,14 @@ class WindowSpec:
     def n_labels(self) -> int:
         return len(self.label_columns)
 
+    @property
+    def n_outputs(self) -> int:
+        """Values per label step: [step 1 ahead of every label column, step 2 ahead, ...]."""
+        return self.n_labels * self.steps_ahead
+
 
 def total_window(cfg) -> int:
-    return int(cfg.input_width) + int(cfg.shift)
+    return int(cfg.input_width) + int(cfg.shift) + int(cfg.steps_ahead) - 1
 
 
 def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> WindowSpec:
@@ -92,7 +103,9 @@ def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> Windo
             )
         if not names:
             raise ForecastError(f"{key} is empty: name at least one column")
-    return WindowSpec(int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels)
+    return WindowSpec(
+        int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels, int(cfg.steps_ahead)
+    )
 
 
 def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarray:
@@ -107,7 +120,7 @@ def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarra
 
 
 def make_dataset(values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch_size: int, shuffle: bool, seed: int):
-    """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_labels]).
+    """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_outputs]).
 
     Only training shuffles; the last batch is kept even when it is short, so no window is dropped.
     """
@@ -125,7 +138,11 @@ def make_dataset(values: np.ndarray, starts: np.ndarray, spec: WindowSpec, batch
         inputs = windows[:, : spec.input_width, :]
         if not all_inputs:
             inputs = tf.gather(inputs, input_indices, axis=2)
-        labels = tf.gather(windows[:, spec.label_start :, :], label_indices, axis=2)
+        ahead = [
+            tf.gather(windows[:, spec.label_start + k : spec.label_start + k + spec.label_width, :], label_indices, axis=2)
+            for k in range(spec.steps_ahead)
+        ]
+        labels = ahead[0] if spec.steps_ahead == 1 else tf.concat(ahead, axis=2)
         return inputs, labels
 
     dataset = tf.data.Dataset.from_tensor_slices(starts.astype(np.int64))
