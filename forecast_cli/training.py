@@ -31,6 +31,10 @@ def data_record(prepared: PreparedData) -> Dict[str, Any]:
             "series": len(prepared.series.segments),
             "columns": list(spec.columns),
         },
+        "split": {
+            "protocol": prepared.split_protocol,
+            "ranges": prepared.split_ranges,
+        },
         "rows": prepared.row_counts(),
         "windows": prepared.window_counts(),
         "window": {
