@@ -29,9 +29,11 @@ class WindowConfig:
     steps_ahead: int = 1
 
     def __post_init__(self) -> None:
-        for key in ("input_width", "label_width", "shift", "steps_ahead"):
+        for key in ("input_width", "label_width", "steps_ahead"):
             value = getattr(self, key)
             require(value >= 1, f"window.{key}", f"must be >= 1, got {value}")
+        # shift=0: labels at the input steps themselves (seed 002: cos(x) from sin(x) at the same x)
+        require(self.shift >= 0, "window.shift", f"must be >= 0, got {self.shift}")
         require(
             self.label_width <= self.input_width + self.shift,
             "window.label_width",
@@ -157,5 +159,5 @@ def ensure_windows(split: str, count: int, longest: int, total_width: int) -> No
     if count == 0:
         raise ForecastError(
             f"the {split} split has no complete window: its longest series has {longest} rows but a window "
-            f"needs input_width + shift = {total_width}; lower window.input_width/window.shift or use more data"
+            f"needs {total_width} rows (input_width + shift + steps_ahead - 1); lower window.input_width/window.shift or use more data"
         )
