@@ -24,7 +24,10 @@ register_schemas()
 
 
 def rewrite_args(args: List[str]) -> List[str]:
-    return args
+    """`experiment=glob(tutorial/*)`: the matching experiments of every subdirectory, listed."""
+    from forecast_cli.experiments import expand_experiment_globs
+
+    return expand_experiment_globs(args)
 
 
 def validate_config(cfg) -> None:
