@@ -2,7 +2,9 @@
 published figure, grouped by table in subdirectories (tutorial/, tutorial_multi/, homl/).
 
 Hydra's glob() sees only the files directly in a group, so `experiment=glob(tutorial/*)` is expanded
-here into the explicit list of matching experiments before Hydra runs.
+here into the explicit list of matching experiments before Hydra runs. A multirun first composes the
+config without its sweep (so with the default data group): `data.*` overrides that only the
+experiments' data configs declare are then passed as `++data.*`.
 """
 
 import fnmatch
@@ -46,4 +48,6 @@ def expand_experiment_globs(args: List[str]) -> List[str]:
                 f"experiment=glob({patterns}) matches no experiment; available: {', '.join(experiment_names())}"
             )
         expanded.append(f"{key}={','.join(names)}")
+    if any(re.match(r"^\+{0,2}experiment=.*,", a) for a in expanded):
+        expanded = [f"++{a}" if a.startswith("data.") and "=" in a else a for a in expanded]
     return expanded

@@ -6,13 +6,16 @@ from typing import Any, Dict
 from omegaconf import OmegaConf
 
 from forecast_cli.artifacts import save_model
+from forecast_cli.atomic import write_text_atomic
 from forecast_cli.data.split import SPLITS
+from forecast_cli.forecast_output import last_test_forecast
 from forecast_cli.metrics import evaluate_model, keras_loss
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
 from forecast_cli.prepare import PreparedData, prepare_data
 from forecast_cli.run_layout import RunDir
 from forecast_cli.strategy import make_strategy
+from forecast_cli.sweep import rows_to_csv
 from forecast_cli.tf_runtime import import_tensorflow, seed_everything
 from forecast_cli.trainer import TRAINERS
 from forecast_cli.trainer.context import TrainingContext
@@ -96,6 +99,9 @@ def run_training(cfg, run: RunDir) -> Dict[str, float]:
         for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss).items():
             metrics[f"{split}/{name}"] = value
     run.write_metrics(metrics)
+    forecast = last_test_forecast(model, prepared)
+    if forecast is not None:
+        write_text_atomic(run.forecast_csv, rows_to_csv(forecast))
     save_model(model, run, prepared.spec)
     return metrics
 
