@@ -89,8 +89,13 @@ class WindowSpec:
         return self.n_labels * self.steps_ahead
 
 
+def steps_ahead(cfg) -> int:
+    """Runs saved before `steps_ahead` existed have none in their config.yaml: one step."""
+    return int(getattr(cfg, "steps_ahead", 1))
+
+
 def total_window(cfg) -> int:
-    return int(cfg.input_width) + int(cfg.shift) + int(cfg.steps_ahead) - 1
+    return int(cfg.input_width) + int(cfg.shift) + steps_ahead(cfg) - 1
 
 
 def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> WindowSpec:
@@ -106,7 +111,7 @@ def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> Windo
         if not names:
             raise ForecastError(f"{key} is empty: name at least one column")
     return WindowSpec(
-        int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels, int(cfg.steps_ahead)
+        int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels, steps_ahead(cfg)
     )
 
 

@@ -69,3 +69,12 @@ def test_steps_ahead_matches_hands_on_mls_sequence_targets():
     inputs, labels = next(iter(make_dataset(values, starts, spec, 8, False, 0)))
     np.testing.assert_array_equal(inputs.numpy()[..., 0], series[:, :n_steps])
     np.testing.assert_array_equal(labels.numpy(), expected)
+
+
+def test_a_window_config_saved_without_steps_ahead_means_one_step():
+    from omegaconf import OmegaConf
+
+    from forecast_cli.window import total_window
+
+    saved = OmegaConf.create({"input_width": 6, "label_width": 2, "shift": 2, "label_columns": None, "input_columns": None})
+    assert total_window(saved) == 8 and resolve_window(saved, ["x"], ["x"]).steps_ahead == 1
