@@ -44,6 +44,7 @@ def data_record(prepared: PreparedData) -> Dict[str, Any]:
             "input_width": spec.input_width,
             "label_width": spec.label_width,
             "shift": spec.shift,
+            "steps_ahead": spec.steps_ahead,
             "input_columns": list(spec.input_columns),
             "label_columns": list(spec.label_columns),
         },

@@ -65,6 +65,10 @@ def test_repeat_baseline_equals_numpy(tmp_path, frame_path):
 
 def test_airline_forecast_is_written_back_in_passengers(tmp_path):
     run, _ = train(tmp_path, ["data=airline", "model=repeat", "window.input_width=12", "window.label_width=12", "window.shift=12"])
+    assert run.record()["split"] == {
+        "protocol": "ltsf",
+        "ranges": {"train": [0, 120], "val": [108, 132], "test": [120, 144]},
+    }
     rows = list(csv.DictReader(run.forecast_csv.open()))
     assert [int(r["row"]) for r in rows] == list(range(132, 144))
     np.testing.assert_allclose([float(r["passengers_actual"]) for r in rows], PASSENGERS[132:], rtol=1e-6)
