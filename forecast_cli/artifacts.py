@@ -21,6 +21,7 @@ def load_model(path: Path):
     """Load a `.keras` file with safe_mode=True: no Python code from the file is ever executed."""
     import keras
 
+    import forecast_cli._losses  # noqa: F401  (registers the custom losses)
     import forecast_cli.models._layers  # noqa: F401  (registers the custom layers)
 
     path = Path(path)

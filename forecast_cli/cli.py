@@ -15,6 +15,7 @@ from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_
 COMMANDS = {
     "train": ("forecast_cli.train", "train a model: forecast train model=lstm data=csv data.path=FILE ..."),
     "evaluate": ("forecast_cli.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
+    "compare": ("forecast_cli.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
 }
 
 USAGE = f"""usage: forecast <command> [hydra flags] [key=value ...]
@@ -30,6 +31,8 @@ examples:
   forecast train -m model=linear,lstm optimizer.learning_rate=1e-3,1e-2
   forecast train --cfg job                         # print the composed config, run nothing
   forecast evaluate run=outputs/train/<date>/<time>_lstm
+  forecast train -m experiment=glob(tutorial/*) data.path=jena_climate_2009_2016_hourly.csv
+  forecast compare outputs/train/<date>/<time>_sweep
 
 `forecast <command> --help` lists the config groups and their options.
 Shell completion: eval "$(forecast -sc install=bash)"
@@ -51,6 +54,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         report_user_error(f"unknown command '{command}': use one of {', '.join(COMMANDS)} (see forecast --help)")
         return USER_ERROR_EXIT_CODE
     app = importlib.import_module(COMMANDS[command][0])
+    if hasattr(app, "run_command"):  # a plain command, not a Hydra app
+        return app.run_command(rest)
     try:
         from forecast_cli.overrides import check_overrides
 
@@ -77,8 +82,11 @@ def _shell_completion(args: List[str]) -> int:
     words = os.environ.get("COMP_LINE", "").split()
     ends_with_space = os.environ.get("COMP_LINE", "").endswith(" ")
     if len(words) >= 2 and words[1] in COMMANDS and (len(words) > 2 or ends_with_space):
+        app = importlib.import_module(COMMANDS[words[1]][0])
+        if hasattr(app, "run_command"):
+            return 0  # a plain command takes paths: the shell completes them
         os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]]) + (" " if ends_with_space else "")
-        return _run_hydra_app(importlib.import_module(COMMANDS[words[1]][0]), args)
+        return _run_hydra_app(app, args)
     prefix = words[1] if len(words) == 2 and not ends_with_space else ""
     print(" ".join(name for name in COMMANDS if name.startswith(prefix)))
     return 0

@@ -1,25 +1,30 @@
 """Forecast metrics, accumulated in float64 over every window of a split.
 
 Train and evaluate both compute metrics through `evaluate_model`, so the same model on the same
-windows gives the same numbers.
+windows gives the same numbers. Percentage errors divide by max(|y|, EPSILON) (Keras' convention),
+so a zero target does not make them infinite.
 """
 
 from typing import Dict
 
 import numpy as np
 
-LOSSES = ("mse", "mae", "huber")
-METRICS = ("loss", "mae", "mse", "rmse")
+LOSSES = ("mse", "mae", "huber", "mspe")
+METRICS = ("loss", "mae", "mse", "rmse", "mape", "mspe", "last_time_step_mse")
+EPSILON = 1e-7
 
 
 def keras_loss(name: str):
     import keras
 
+    from forecast_cli._losses import MeanSquaredPercentageError
+
     return {
-        "mse": keras.losses.MeanSquaredError(),
-        "mae": keras.losses.MeanAbsoluteError(),
-        "huber": keras.losses.Huber(),
-    }[name]
+        "mse": keras.losses.MeanSquaredError,
+        "mae": keras.losses.MeanAbsoluteError,
+        "huber": keras.losses.Huber,
+        "mspe": MeanSquaredPercentageError,
+    }[name]()
 
 
 def keras_metrics():
@@ -29,30 +34,45 @@ def keras_metrics():
 
 
 class MetricAccumulator:
+    """Sums over batches of [batch, label_width, n_labels] labels and predictions."""
+
     def __init__(self, loss: str):
         self.loss = loss
         self.count = 0
-        self.abs_sum = 0.0
-        self.sq_sum = 0.0
-        self.huber_sum = 0.0
+        self.last_count = 0
+        self.sums = {"abs": 0.0, "sq": 0.0, "huber": 0.0, "ape": 0.0, "spe": 0.0, "last_sq": 0.0}
 
     def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
-        error = np.asarray(y_pred, dtype=np.float64) - np.asarray(y_true, dtype=np.float64)
+        y_true = np.asarray(y_true, dtype=np.float64)
+        error = np.asarray(y_pred, dtype=np.float64) - y_true
         abs_error = np.abs(error)
+        squared = np.square(error)
         self.count += error.size
-        self.abs_sum += float(abs_error.sum())
-        self.sq_sum += float(np.square(error).sum())
+        self.sums["abs"] += float(abs_error.sum())
+        self.sums["sq"] += float(squared.sum())
+        self.sums["ape"] += float((abs_error / np.maximum(np.abs(y_true), EPSILON)).sum())
+        self.sums["spe"] += float((squared / np.maximum(np.square(y_true), EPSILON)).sum())
+        last = squared[:, -1, ...]  # the last time step of every window (Hands-On ML's metric)
+        self.last_count += last.size
+        self.sums["last_sq"] += float(last.sum())
         if self.loss == "huber":
             quadratic = np.minimum(abs_error, 1.0)
-            self.huber_sum += float((0.5 * quadratic**2 + (abs_error - quadratic)).sum())
+            self.sums["huber"] += float((0.5 * quadratic**2 + (abs_error - quadratic)).sum())
 
     def result(self) -> Dict[str, float]:
         if self.count == 0:
             raise ValueError("no windows to compute metrics on")
-        mae = self.abs_sum / self.count
-        mse = self.sq_sum / self.count
-        losses = {"mse": mse, "mae": mae, "huber": self.huber_sum / self.count}
-        return {"loss": losses[self.loss], "mae": mae, "mse": mse, "rmse": float(np.sqrt(mse))}
+        mean = {key: value / self.count for key, value in self.sums.items()}
+        metrics = {
+            "mae": mean["abs"],
+            "mse": mean["sq"],
+            "rmse": float(np.sqrt(mean["sq"])),
+            "mape": 100.0 * mean["ape"],
+            "mspe": mean["spe"],
+            "last_time_step_mse": self.sums["last_sq"] / self.last_count,
+        }
+        losses = {"mse": metrics["mse"], "mae": metrics["mae"], "huber": mean["huber"], "mspe": metrics["mspe"]}
+        return {"loss": losses[self.loss], **metrics}
 
 
 def evaluate_model(model, dataset, loss: str) -> Dict[str, float]:

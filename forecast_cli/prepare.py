@@ -1,13 +1,14 @@
 """From a `data` and a `window` config to scaled per-split arrays and window start indices."""
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
 from forecast_cli.data import SeriesData, load_series
+from forecast_cli.data.base import SPLIT_BY_SERIES
 from forecast_cli.data.scaling import Scaler, fit_scaler
-from forecast_cli.data.split import SPLITS, split_series
+from forecast_cli.data.split import SPLITS, split_bounds, split_ranges, split_series
 from forecast_cli.errors import ForecastError
 from forecast_cli.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
 
@@ -25,6 +26,10 @@ class PreparedData:
     spec: WindowSpec
     scaler: Scaler
     splits: Dict[str, PreparedSplit]
+    split_protocol: str
+    # [start, end) of each split: rows of the series (of its first series when there are several
+    # cut by time), or series indices when whole series are split
+    split_ranges: Dict[str, List[int]]
 
     def window_counts(self) -> Dict[str, int]:
         return {name: int(len(split.starts)) for name, split in self.splits.items()}
@@ -43,7 +48,7 @@ def prepare_data(
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
     spec = resolve_window(window_cfg, series.columns, series.targets)
-    parts = split_series(series, data_cfg.split)
+    parts = split_series(series, data_cfg.split, lookback=spec.label_start)
     parts["all"] = series.segments
     if scaler is None:
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
@@ -63,4 +68,20 @@ def prepare_data(
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
         values = scaler.transform(np.concatenate(segments)).astype(np.float32)
         splits[name] = PreparedSplit(values=values, starts=starts, rows=int(sum(lengths)))
-    return PreparedData(series=series, spec=spec, scaler=scaler, splits=splits)
+    return PreparedData(
+        series=series,
+        spec=spec,
+        scaler=scaler,
+        splits=splits,
+        split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
+        split_ranges=_ranges(series, data_cfg.split, spec.label_start),
+    )
+
+
+def _ranges(series: SeriesData, cfg, lookback: int) -> Dict[str, List[int]]:
+    if series.split_by == SPLIT_BY_SERIES:
+        val_start, test_start = split_bounds(len(series.segments), cfg)
+        bounds = {"train": (0, val_start), "val": (val_start, test_start), "test": (test_start, len(series.segments))}
+    else:
+        bounds = split_ranges(len(series.segments[0]), cfg, lookback)
+    return {name: [int(start), int(end)] for name, (start, end) in bounds.items()}

@@ -33,6 +33,7 @@ class RunDir:
     scaler_json = property(lambda self: self.root / "scaler.json")
     evaluation_json = property(lambda self: self.root / "evaluation.json")
     checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
+    forecast_csv = property(lambda self: self.root / "forecast.csv")
 
     def log_file(self, task: str) -> Path:
         return self.root / f"{task}.log"
@@ -100,6 +101,16 @@ class SweepDir:
 
     def is_sweep(self) -> bool:
         return self.multirun_yaml.is_file() or bool(self.runs())
+
+
+class ComparisonDir:
+    """Where `forecast compare` writes: the sweep directory, or the directory given with --output."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    comparison_csv = property(lambda self: self.root / "comparison.csv")
+    comparison_png = property(lambda self: self.root / "comparison.png")
 
 
 def _job_sort_key(name: str):

@@ -39,8 +39,11 @@ register_schemas()
 
 def rewrite_args(args: List[str]) -> List[str]:
     """`resume=DIR` becomes the run's own overrides plus its directory; a non-chief worker of a
-    multi-worker run works in a temporary directory."""
-    return worker_args(resume_args(args), CONFIG_NAME)
+    multi-worker run works in a temporary directory; `experiment=glob(tutorial/*)` lists the matching
+    experiments of every subdirectory."""
+    from forecast_cli.experiments import expand_experiment_globs
+
+    return worker_args(resume_args(expand_experiment_globs(args)), CONFIG_NAME)
 
 
 def validate_config(cfg) -> None:

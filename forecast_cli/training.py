@@ -6,9 +6,11 @@ from typing import Any, Dict, List, Optional
 from omegaconf import OmegaConf
 
 from forecast_cli.artifacts import save_model
+from forecast_cli.atomic import write_text_atomic
 from forecast_cli.checkpoint import Checkpoint
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
+from forecast_cli.forecast_output import last_test_forecast
 from forecast_cli.interrupt import StopRequest
 from forecast_cli.metrics import evaluate_model, keras_loss
 from forecast_cli.models import build_model
@@ -17,6 +19,7 @@ from forecast_cli.precision import apply_precision
 from forecast_cli.prepare import PreparedData, prepare_data
 from forecast_cli.run_layout import RunDir
 from forecast_cli.strategy import make_strategy
+from forecast_cli.sweep import rows_to_csv
 from forecast_cli.tf_runtime import import_tensorflow, seed_everything
 from forecast_cli.trainer import TRAINERS
 from forecast_cli.trainer.context import TrainingContext, build_callbacks
@@ -35,12 +38,17 @@ def data_record(prepared: PreparedData) -> Dict[str, Any]:
             "series": len(prepared.series.segments),
             "columns": list(spec.columns),
         },
+        "split": {
+            "protocol": prepared.split_protocol,
+            "ranges": prepared.split_ranges,
+        },
         "rows": prepared.row_counts(),
         "windows": prepared.window_counts(),
         "window": {
             "input_width": spec.input_width,
             "label_width": spec.label_width,
             "shift": spec.shift,
+            "steps_ahead": spec.steps_ahead,
             "input_columns": list(spec.input_columns),
             "label_columns": list(spec.label_columns),
         },
@@ -151,6 +159,9 @@ def run_training(
         for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss).items():
             metrics[f"{split}/{name}"] = value
     run.write_metrics(metrics)
+    forecast = last_test_forecast(model, prepared)
+    if forecast is not None:
+        write_text_atomic(run.forecast_csv, rows_to_csv(forecast))
     save_model(model, run, prepared.spec)
     return metrics
 

@@ -1,9 +1,11 @@
 """The `window` config group: the tutorial's WindowGenerator semantics as an index-based tf.data pipeline.
 
 A window is `input_width + shift` consecutive rows. Inputs are its first `input_width` rows, labels its
-last `label_width` rows. No window is ever materialized ahead of time: the pipeline shuffles start
-indices and gathers each batch of windows from the series on the fly. The training order of an epoch is
-a stateless permutation of (seed, epoch), so a resumed run sees the same order as an uninterrupted one.
+last `label_width` rows. With `steps_ahead` N > 1 (Hands-On ML's sequence-to-sequence target), every
+label step carries the next N rows instead of one, and the window grows by N - 1 rows. No window is
+ever materialized ahead of time: the pipeline shuffles start indices and gathers each batch of windows
+from the series on the fly. The training order of an epoch is a stateless permutation of (seed, epoch),
+so a resumed run sees the same order as an uninterrupted one.
 """
 
 from dataclasses import dataclass
@@ -24,11 +26,16 @@ class WindowConfig:
     label_columns: Optional[List[str]] = None
     # None: every column of the data
     input_columns: Optional[List[str]] = None
+    # N > 1: every label step holds the next N values of each label column (Hands-On ML seq-to-seq:
+    # input_width=label_width=50, shift=1, steps_ahead=10)
+    steps_ahead: int = 1
 
     def __post_init__(self) -> None:
-        for key in ("input_width", "label_width", "shift"):
+        for key in ("input_width", "label_width", "steps_ahead"):
             value = getattr(self, key)
             require(value >= 1, f"window.{key}", f"must be >= 1, got {value}")
+        # shift=0: labels at the input steps themselves (seed 002: cos(x) from sin(x) at the same x)
+        require(self.shift >= 0, "window.shift", f"must be >= 0, got {self.shift}")
         require(
             self.label_width <= self.input_width + self.shift,
             "window.label_width",
@@ -46,14 +53,16 @@ class WindowSpec:
     columns: Tuple[str, ...]
     input_columns: Tuple[str, ...]
     label_columns: Tuple[str, ...]
+    steps_ahead: int = 1
 
     @property
     def total_width(self) -> int:
-        return self.input_width + self.shift
+        return self.input_width + self.shift + self.steps_ahead - 1
 
     @property
     def label_start(self) -> int:
-        return self.total_width - self.label_width
+        """Row of the first label step's first value; step k ahead of it is k rows later."""
+        return self.input_width + self.shift - self.label_width
 
     @property
     def input_indices(self) -> List[int]:
@@ -76,9 +85,19 @@ class WindowSpec:
     def n_labels(self) -> int:
         return len(self.label_columns)
 
+    @property
+    def n_outputs(self) -> int:
+        """Values per label step: [step 1 ahead of every label column, step 2 ahead, ...]."""
+        return self.n_labels * self.steps_ahead
+
+
+def steps_ahead(cfg) -> int:
+    """Runs saved before `steps_ahead` existed have none in their config.yaml: one step."""
+    return int(getattr(cfg, "steps_ahead", 1))
+
 
 def total_window(cfg) -> int:
-    return int(cfg.input_width) + int(cfg.shift)
+    return int(cfg.input_width) + int(cfg.shift) + steps_ahead(cfg) - 1
 
 
 def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> WindowSpec:
@@ -93,7 +112,9 @@ def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> Windo
             )
         if not names:
             raise ForecastError(f"{key} is empty: name at least one column")
-    return WindowSpec(int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels)
+    return WindowSpec(
+        int(cfg.input_width), int(cfg.label_width), int(cfg.shift), columns, inputs, labels, steps_ahead(cfg)
+    )
 
 
 def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarray:
@@ -117,7 +138,7 @@ def make_dataset(
     epoch=None,
     parallel: bool = True,
 ):
-    """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_labels]).
+    """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_outputs]).
 
     Only training shuffles: every iteration yields the permutation of (seed, epoch), where `epoch` is
     an int64 tf.Variable that the training loop sets before each epoch (None: always epoch 0). The
@@ -139,7 +160,11 @@ def make_dataset(
         inputs = windows[:, : spec.input_width, :]
         if not all_inputs:
             inputs = tf.gather(inputs, input_indices, axis=2)
-        labels = tf.gather(windows[:, spec.label_start :, :], label_indices, axis=2)
+        ahead = [
+            tf.gather(windows[:, spec.label_start + k : spec.label_start + k + spec.label_width, :], label_indices, axis=2)
+            for k in range(spec.steps_ahead)
+        ]
+        labels = ahead[0] if spec.steps_ahead == 1 else tf.concat(ahead, axis=2)
         return inputs, labels
 
     starts = starts.astype(np.int64)
@@ -148,7 +173,7 @@ def make_dataset(
     else:
         dataset = tf.data.Dataset.from_tensor_slices(starts)
     dataset = dataset.batch(batch_size, drop_remainder=False)
-    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE if parallel else None, deterministic=True)
+    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE if parallel else None, deterministic=True if parallel else None)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -175,5 +200,5 @@ def ensure_windows(split: str, count: int, longest: int, total_width: int) -> No
     if count == 0:
         raise ForecastError(
             f"the {split} split has no complete window: its longest series has {longest} rows but a window "
-            f"needs input_width + shift = {total_width}; lower window.input_width/window.shift or use more data"
+            f"needs {total_width} rows (input_width + shift + steps_ahead - 1); lower window.input_width/window.shift or use more data"
         )

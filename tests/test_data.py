@@ -137,3 +137,55 @@ def test_unsorted_rows_are_sorted_only_when_asked(tmp_path):
     frame.iloc[::-1].to_csv(path, index=False)
     data = load_csv(csv_config(path, sort=True), 5)
     np.testing.assert_allclose(data.segments[0][:, 0], frame["target"].to_numpy())
+
+
+def _first_last(parts):
+    return {name: (int(seg[0][0, 0]), int(seg[0][-1, 0])) for name, seg in parts.items()}
+
+
+def test_ltsf_ett_borders_look_back_into_the_previous_split():
+    """Time-Series-Library's ETTh borders: [0, 8640), [8640 - L, 11520), [11520 - L, 14400)."""
+    values = np.arange(17420, dtype=float)[:, None]
+    data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
+    parts = split_series(data, SplitConfig(protocol="ltsf", rows=[8640, 2880, 2880]), lookback=96)
+    assert _first_last(parts) == {"train": (0, 8639), "val": (8640 - 96, 11519), "test": (11520 - 96, 14399)}
+
+
+def test_ltsf_fractions_are_time_series_librarys_7_1_2():
+    n = 966
+    values = np.arange(n, dtype=float)[:, None]
+    data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
+    parts = split_series(data, SplitConfig(protocol="ltsf", train=0.7, val=0.1), lookback=36)
+    n_train, n_test = int(n * 0.7), int(n * 0.2)
+    n_val = n - n_train - n_test
+    assert _first_last(parts) == {
+        "train": (0, n_train - 1),
+        "val": (n_train - 36, n_train + n_val - 1),
+        "test": (n - n_test - 36, n - 1),
+    }
+
+
+def test_ltsf_first_test_target_is_the_first_test_row(tmp_path):
+    from omegaconf import OmegaConf
+
+    from forecast_cli.prepare import prepare_data
+    from forecast_cli.window import WindowConfig
+
+    path = tmp_path / "rows.csv"
+    pd.DataFrame({"x": np.arange(200, dtype=float)}).to_csv(path, index=False)
+    data_cfg = OmegaConf.structured(CsvDataConfig(path=str(path), target="x", scaler="none"))
+    data_cfg.split = OmegaConf.structured(SplitConfig(protocol="ltsf", rows=[100, 50, 40]))
+    prepared = prepare_data(data_cfg, OmegaConf.structured(WindowConfig(10, 5, 5)))
+    test = prepared.splits["test"]
+    first_label = test.values[test.starts[0] + prepared.spec.label_start, 0]
+    last_label = test.values[test.starts[-1] + prepared.spec.total_width - 1, 0]
+    assert (first_label, last_label) == (150.0, 189.0)
+    assert prepared.split_ranges == {"train": [0, 100], "val": [90, 150], "test": [140, 190]}
+
+
+def test_split_rows_need_the_ltsf_protocol_and_enough_data():
+    with pytest.raises(ForecastError, match="needs data.split.protocol=ltsf"):
+        SplitConfig(rows=[1, 1, 1])
+    data = SeriesData([np.zeros((10, 1))], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
+    with pytest.raises(ForecastError, match="need 30 rows but the data has 10"):
+        split_series(data, SplitConfig(protocol="ltsf", rows=[10, 10, 10]))

@@ -9,6 +9,7 @@ from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
 from forecast_cli.atomic import read_json
+from forecast_cli.metrics import METRICS
 from forecast_cli.data.scaling import Scaler
 from forecast_cli.prepare import prepare_data
 from forecast_cli.run_layout import RunDir
@@ -41,8 +42,10 @@ def trained(tmp_path_factory):
 
 def test_metrics_cover_every_split(trained):
     _, run, metrics = trained
-    assert set(metrics) == {f"{s}/{m}" for s in ("train", "val", "test") for m in ("loss", "mae", "mse", "rmse")}
+    assert set(metrics) == {f"{s}/{m}" for s in ("train", "val", "test") for m in METRICS}
     assert metrics["test/rmse"] == pytest.approx(np.sqrt(metrics["test/mse"]))
+    # single-step windows: the last time step is the only one
+    assert metrics["test/last_time_step_mse"] == pytest.approx(metrics["test/mse"])
     assert read_json(run.metrics_json) == pytest.approx(metrics)
 
 

@@ -55,3 +55,26 @@ def test_input_columns_subset_and_label_positions():
     inputs, labels = next(iter(make_dataset(values, window_starts([10], 6), spec, 2, False, 0)))
     np.testing.assert_array_equal(inputs.numpy()[0], values[:4][:, [2, 1]])
     np.testing.assert_array_equal(labels.numpy()[0], values[4:6][:, [1]])
+
+
+def test_steps_ahead_matches_hands_on_mls_sequence_targets():
+    """The book's Y[..., k - 1] = series[..., k:k + n_steps] for k = 1..10, from a 60-step series."""
+    n_steps, ahead = 50, 10
+    series = np.random.default_rng(0).standard_normal((3, n_steps + ahead)).astype(np.float32)
+    expected = np.stack([series[:, k : k + n_steps] for k in range(1, ahead + 1)], axis=-1)
+    spec = resolve_window(WindowConfig(n_steps, n_steps, 1, steps_ahead=ahead), ["x"], ["x"])
+    assert spec.total_width == n_steps + ahead
+    values = series.reshape(-1, 1)
+    starts = window_starts([n_steps + ahead] * 3, spec.total_width)
+    inputs, labels = next(iter(make_dataset(values, starts, spec, 8, False, 0)))
+    np.testing.assert_array_equal(inputs.numpy()[..., 0], series[:, :n_steps])
+    np.testing.assert_array_equal(labels.numpy(), expected)
+
+
+def test_a_window_config_saved_without_steps_ahead_means_one_step():
+    from omegaconf import OmegaConf
+
+    from forecast_cli.window import total_window
+
+    saved = OmegaConf.create({"input_width": 6, "label_width": 2, "shift": 2, "label_columns": None, "input_columns": None})
+    assert total_window(saved) == 8 and resolve_window(saved, ["x"], ["x"]).steps_ahead == 1

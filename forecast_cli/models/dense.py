@@ -25,6 +25,10 @@ class DenseConfig(ModelConfig):
 
 @MODELS.register("dense", DenseConfig)
 def build(cfg: DenseConfig, spec):
+    return build_dense(cfg, spec)
+
+
+def build_dense(cfg: DenseConfig, spec):
     import keras
 
     inputs = model_input(spec)
@@ -33,4 +37,4 @@ def build(cfg: DenseConfig, spec):
         x = keras.layers.Dense(units, activation=cfg.activation, name=f"dense_{i}")(x)
         if cfg.dropout:
             x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{i}")(x)
-    return keras.Model(inputs, forecast_head(x, spec, cfg.zero_init), name="dense")
+    return keras.Model(inputs, forecast_head(x, spec, cfg.zero_init), name=cfg.name)

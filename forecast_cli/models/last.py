@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from forecast_cli.errors import ForecastError
-from forecast_cli.models.base import ModelConfig, model_input
+from forecast_cli.models.base import ModelConfig, label_positions, model_input
 from forecast_cli.models.registry import MODELS
 
 
@@ -18,12 +18,8 @@ def build(cfg: LastValueConfig, spec):
 
     from forecast_cli.models._layers import LastValue
 
-    positions = spec.label_positions_in_inputs
-    missing = [c for c, p in zip(spec.label_columns, positions) if p < 0]
-    if missing:
-        raise ForecastError(
-            f"model=last needs the label columns among the inputs, but {missing} are not in window.input_columns"
-        )
+    if spec.steps_ahead != 1:
+        raise ForecastError(f"model=last forecasts one value per label step: set window.steps_ahead=1")
     inputs = model_input(spec)
-    outputs = LastValue(positions, spec.label_width, name="forecast")(inputs)
+    outputs = LastValue(label_positions(spec, "model=last"), spec.label_width, name="forecast")(inputs)
     return keras.Model(inputs, outputs, name="last")

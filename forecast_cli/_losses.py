@@ -1,0 +1,19 @@
+"""Custom Keras losses, registered so that compiled `.keras` files load back with safe_mode=True."""
+
+import keras
+from keras import ops
+
+from forecast_cli.metrics import EPSILON
+
+
+@keras.saving.register_keras_serializable(package="forecast")
+class MeanSquaredPercentageError(keras.losses.Loss):
+    """Squared error relative to the squared target (seed 004's COVID loss): (y - y_hat)^2 / max(y^2, eps)."""
+
+    def __init__(self, name="mspe", reduction="sum_over_batch_size", dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        y_true = ops.cast(y_true, y_pred.dtype)
+        ratio = ops.square(y_true - y_pred) / ops.maximum(ops.square(y_true), EPSILON)
+        return ops.mean(ratio, axis=-1)

@@ -1,0 +1,47 @@
+"""What the recurrent families (simple_rnn, lstm, gru, layernorm_rnn, deep_rnn) share: options and the
+stack -> head -> output assembly. Keras is imported inside the functions: this module is imported by
+the families at registration time."""
+
+from dataclasses import dataclass
+from typing import Callable
+
+from forecast_cli.models.base import ModelConfig, apply_output, check_head_and_output, forecast_head, model_input
+from forecast_cli.models.base import sequence_head
+from forecast_cli.registry import require
+
+
+@dataclass
+class RecurrentConfig(ModelConfig):
+    units: int = 32
+    layers: int = 1
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    # last: the final state feeds a single-shot Dense head; sequence: a TimeDistributed Dense at every step
+    head: str = "last"
+    output: str = "direct"  # direct | residual | nonneg_growth (see models/base.py)
+    zero_init: bool = False
+
+    def __post_init__(self) -> None:
+        require(self.units >= 1, "model.units", f"must be >= 1, got {self.units}")
+        require(self.layers >= 1, "model.layers", f"must be >= 1, got {self.layers}")
+        for key in ("dropout", "recurrent_dropout"):
+            value = getattr(self, key)
+            require(0 <= value < 1, f"model.{key}", f"must be in [0, 1), got {value}")
+        check_head_and_output(self.head, self.output)
+
+
+def build_recurrent(cfg: RecurrentConfig, spec, make_layer: Callable):
+    """make_layer(units, return_sequences, name) -> a Keras recurrent layer, stacked cfg.layers times."""
+    import keras
+
+    inputs = model_input(spec)
+    x = inputs  # [batch, time, features]
+    for i in range(cfg.layers):
+        keep_sequence = cfg.head == "sequence" or i < cfg.layers - 1
+        x = make_layer(cfg.units, keep_sequence, f"{cfg.name}_{i}")(x)
+    if cfg.head == "sequence":
+        outputs = sequence_head(x, spec, cfg.zero_init)  # [batch, time, n_outputs]
+    else:
+        outputs = forecast_head(x, spec, cfg.zero_init)  # [batch, label_width, n_outputs]
+    outputs = apply_output(inputs, outputs, spec, cfg.output, cfg.head)
+    return keras.Model(inputs, outputs, name=cfg.name)

@@ -1,0 +1,44 @@
+"""`conv`: the tutorial's convolution model, a Conv1D over the last `kernel_size` input steps
+(single step: Conv1D 32 + Dense 32; multi-step: Conv1D 256 + a zero-initialized single-shot head)."""
+
+from dataclasses import dataclass, field
+from typing import List
+
+from forecast_cli.errors import ForecastError
+from forecast_cli.models.base import ModelConfig, forecast_head, model_input
+from forecast_cli.models.registry import MODELS
+from forecast_cli.registry import require
+
+
+@dataclass
+class ConvConfig(ModelConfig):
+    name: str = "conv"
+    filters: int = 32
+    kernel_size: int = 3
+    activation: str = "relu"
+    hidden_units: List[int] = field(default_factory=lambda: [32])  # Dense layers after the convolution
+    zero_init: bool = False
+
+    def __post_init__(self) -> None:
+        require(self.filters >= 1, "model.filters", f"must be >= 1, got {self.filters}")
+        require(self.kernel_size >= 1, "model.kernel_size", f"must be >= 1, got {self.kernel_size}")
+        require(all(u >= 1 for u in self.hidden_units), "model.hidden_units", f"must all be >= 1, got {self.hidden_units}")
+
+
+@MODELS.register("conv", ConvConfig)
+def build(cfg: ConvConfig, spec):
+    import keras
+
+    if cfg.kernel_size > spec.input_width:
+        raise ForecastError(
+            f"model.kernel_size ({cfg.kernel_size}) exceeds window.input_width ({spec.input_width}): lower it"
+        )
+    inputs = model_input(spec)
+    x = inputs  # [batch, input_width, features]
+    if spec.input_width > cfg.kernel_size:
+        x = keras.layers.Cropping1D((spec.input_width - cfg.kernel_size, 0), name="last_steps")(x)
+    x = keras.layers.Conv1D(cfg.filters, cfg.kernel_size, activation=cfg.activation, name="conv")(x)  # [batch, 1, filters]
+    x = keras.layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(cfg.hidden_units):
+        x = keras.layers.Dense(units, activation=cfg.activation, name=f"dense_{i}")(x)
+    return keras.Model(inputs, forecast_head(x, spec, cfg.zero_init), name="conv")

@@ -1,0 +1,36 @@
+"""`deep_rnn`: `layers` stacked recurrent layers of any cell (Hands-On ML: SimpleRNN 20, 20 + Dense)."""
+
+from dataclasses import dataclass
+
+from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
+from forecast_cli.models.registry import MODELS
+from forecast_cli.registry import require
+
+CELLS = ("simple_rnn", "lstm", "gru", "layernorm_rnn")
+
+
+@dataclass
+class DeepRNNConfig(RecurrentConfig):
+    name: str = "deep_rnn"
+    cell: str = "simple_rnn"
+    units: int = 20
+    layers: int = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require(self.cell in CELLS, "model.cell", f"must be one of {', '.join(CELLS)}, got '{self.cell}'")
+
+
+@MODELS.register("deep_rnn", DeepRNNConfig)
+def build(cfg: DeepRNNConfig, spec):
+    import keras
+
+    from forecast_cli.models._layers import LayerNormSimpleRNNCell
+
+    def layer(units, return_sequences, name):
+        if cfg.cell == "layernorm_rnn":
+            return keras.layers.RNN(LayerNormSimpleRNNCell(units), return_sequences=return_sequences, name=name)
+        kind = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cfg.cell]
+        return kind(units, return_sequences=return_sequences, dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout, name=name)
+
+    return build_recurrent(cfg, spec, layer)

@@ -1,0 +1,24 @@
+"""`layernorm_rnn`: Hands-On ML's SimpleRNN cell with LayerNormalization before its activation."""
+
+from dataclasses import dataclass
+
+from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
+from forecast_cli.models.registry import MODELS
+
+
+@dataclass
+class LayerNormRNNConfig(RecurrentConfig):
+    name: str = "layernorm_rnn"
+    activation: str = "tanh"
+
+
+@MODELS.register("layernorm_rnn", LayerNormRNNConfig)
+def build(cfg: LayerNormRNNConfig, spec):
+    import keras
+
+    from forecast_cli.models._layers import LayerNormSimpleRNNCell
+
+    def layer(units, return_sequences, name):
+        return keras.layers.RNN(LayerNormSimpleRNNCell(units, cfg.activation), return_sequences=return_sequences, name=name)
+
+    return build_recurrent(cfg, spec, layer)

@@ -1,0 +1,19 @@
+"""`multi_step_dense`: the tutorial's MLP on the whole flattened input window (Flatten, Dense 32, 32)."""
+
+from dataclasses import dataclass, field
+from typing import List
+
+from forecast_cli.models.dense import DenseConfig, build_dense
+from forecast_cli.models.registry import MODELS
+
+
+@dataclass
+class MultiStepDenseConfig(DenseConfig):
+    name: str = "multi_step_dense"
+    units: List[int] = field(default_factory=lambda: [32, 32])
+    inputs: str = "all"
+
+
+@MODELS.register("multi_step_dense", MultiStepDenseConfig)
+def build(cfg: MultiStepDenseConfig, spec):
+    return build_dense(cfg, spec)

@@ -1,0 +1,75 @@
+"""Parameter-free baselines through the real training path, against an independent NumPy computation
+on the same data, and the real-unit forecast file (seed 003's airline year)."""
+
+import csv
+
+import numpy as np
+import pytest
+from hydra import compose, initialize_config_module
+
+from forecast_cli.data.airline import PASSENGERS
+from forecast_cli.run_layout import RunDir
+from forecast_cli.schema import register_schemas
+from forecast_cli.training import run_training
+
+from conftest import make_frame
+
+register_schemas()
+
+
+def train(tmp_path, overrides):
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        cfg = compose("train", overrides=overrides + ["trainer.verbose=silent", "trainer.tensorboard.enabled=false"])
+    run = RunDir(tmp_path / "run")
+    run.start(task="train")
+    return run, run_training(cfg, run)
+
+
+def standardized_test_rows(values):
+    """The tutorial's protocol by hand: 70/20/10 cut, train mean and sample std, the test rows."""
+    n = len(values)
+    train = values[: int(n * 0.7)]
+    scaled = (values - train.mean(axis=0)) / train.std(axis=0, ddof=1)
+    return scaled[int(n * 0.9) :]
+
+
+@pytest.fixture(scope="module")
+def frame_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "series.csv"
+    make_frame(rows=600).to_csv(path, index=False)
+    return path
+
+
+def csv_overrides(path):
+    return ["data=csv", f"data.path={path}", "data.date_column=date", "data.target=target"]
+
+
+def test_last_baseline_equals_numpy(tmp_path, frame_path):
+    _, metrics = train(tmp_path, csv_overrides(frame_path) + ["model=last", "window=single_step"])
+    frame = make_frame(rows=600)
+    test = standardized_test_rows(frame[["target", "load", "temp"]].to_numpy())[:, 0]
+    width = 24
+    errors = np.array([test[s + width] - test[s + width - 1] for s in range(len(test) - width)])
+    assert metrics["test/mae"] == pytest.approx(np.abs(errors).mean(), rel=1e-5)
+    assert metrics["test/mse"] == pytest.approx(np.square(errors).mean(), rel=1e-5)
+
+
+def test_repeat_baseline_equals_numpy(tmp_path, frame_path):
+    _, metrics = train(tmp_path, csv_overrides(frame_path) + ["model=repeat", "window=multi_step", "window.label_columns=[target,load]"])
+    frame = make_frame(rows=600)
+    test = standardized_test_rows(frame[["target", "load", "temp"]].to_numpy())[:, :2]
+    errors = np.stack([test[s + 24 : s + 48] - test[s : s + 24] for s in range(len(test) - 48 + 1)])
+    assert metrics["test/mae"] == pytest.approx(np.abs(errors).mean(), rel=1e-5)
+    assert metrics["test/last_time_step_mse"] == pytest.approx(np.square(errors[:, -1]).mean(), rel=1e-5)
+
+
+def test_airline_forecast_is_written_back_in_passengers(tmp_path):
+    run, _ = train(tmp_path, ["data=airline", "model=repeat", "window.input_width=12", "window.label_width=12", "window.shift=12"])
+    assert run.record()["split"] == {
+        "protocol": "ltsf",
+        "ranges": {"train": [0, 120], "val": [108, 132], "test": [120, 144]},
+    }
+    rows = list(csv.DictReader(run.forecast_csv.open()))
+    assert [int(r["row"]) for r in rows] == list(range(132, 144))
+    np.testing.assert_allclose([float(r["passengers_actual"]) for r in rows], PASSENGERS[132:], rtol=1e-6)
+    np.testing.assert_allclose([float(r["passengers_forecast"]) for r in rows], PASSENGERS[120:132], rtol=1e-6)

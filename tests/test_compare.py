@@ -1,0 +1,47 @@
+"""`forecast compare`: table, CSV and PNG from run directories written through RunDir."""
+
+import csv
+
+from omegaconf import OmegaConf
+
+from forecast_cli.run_layout import COMPLETED, FAILED, RunDir
+
+from conftest import run_forecast
+
+
+def make_run(root, name, val_mae, test_mae, status=COMPLETED):
+    run = RunDir(root / name)
+    run.start(task="train")
+    (run.config_yaml).write_text(OmegaConf.to_yaml({"run_name": name.split("_", 1)[1]}))
+    if status == COMPLETED:
+        run.write_metrics({"val/mae": val_mae, "test/mae": test_mae, "test/mse": test_mae**2})
+    run.finish(status)
+    return run
+
+
+def test_compare_a_sweep_writes_csv_png_and_prints_a_table(tmp_path):
+    sweep = tmp_path / "sweep"
+    make_run(sweep, "0_baseline", 0.09, 0.085)
+    make_run(sweep, "1_lstm", 0.06, 0.053)
+    make_run(sweep, "2_broken", None, None, status=FAILED)
+    result = run_forecast(["compare", str(sweep)], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "baseline" in result.stdout and "0.053000" in result.stdout
+    rows = list(csv.DictReader((sweep / "comparison.csv").open()))
+    assert [r["run"] for r in rows] == ["baseline", "lstm", "broken"]
+    assert float(rows[1]["test/mae"]) == 0.053 and rows[2]["status"] == FAILED
+    png = (sweep / "comparison.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 1000
+
+
+def test_compare_run_dirs_into_an_output_dir_and_errors(tmp_path):
+    a = make_run(tmp_path / "runs", "0_a", 0.2, 0.3)
+    b = make_run(tmp_path / "runs", "1_b", 0.1, 0.2)
+    result = run_forecast(["compare", str(a.root), str(b.root), "--output", "out", "--metric", "mse"], cwd=tmp_path)
+    assert result.returncode == 0 and "test_mse" in result.stdout and "0.090000" in result.stdout  # 0.3 ** 2
+    result = run_forecast(["compare", str(a.root), str(b.root), "--output", "out"], cwd=tmp_path)
+    assert result.returncode == 0 and (tmp_path / "out" / "comparison.png").is_file()
+    result = run_forecast(["compare", str(tmp_path / "nowhere")], cwd=tmp_path)
+    assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
+    result = run_forecast(["compare", str(a.root), "--metric", "bogus"], cwd=tmp_path)
+    assert result.returncode == 2 and "is not a metric" in result.stderr
