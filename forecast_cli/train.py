@@ -110,25 +110,9 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
         sys.stderr.write(f"forecast: interrupted: {exc}\n")
         sys.exit(exc.exit_code)
     except TrainingDiverged as exc:
-        run.finish(FAILED, error=str(exc), error_kind="diverged")
-        record_log.error("diverged: %s", exc)
-        if in_sweep:
-            report_user_error(f"job {run.root.name}: {exc}")
-            return {"status": FAILED, "error": str(exc)}
-        if full_error_requested():
-            raise
-        report_user_error(str(exc))
-        sys.exit(1)
+        return _fail_in_one_line(run, exc, "diverged", 1, in_sweep)
     except ForecastError as exc:
-        run.finish(FAILED, error=str(exc), error_kind="user")
-        record_log.error("user error: %s", exc)
-        if in_sweep:
-            report_user_error(f"job {run.root.name}: {exc}")
-            return {"status": FAILED, "error": str(exc)}
-        if full_error_requested():
-            raise
-        report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE)
+        return _fail_in_one_line(run, exc, "user", USER_ERROR_EXIT_CODE, in_sweep)
     except KeyboardInterrupt:
         run.finish(INTERRUPTED, error="interrupted by the user (SIGINT)")
         raise
@@ -139,6 +123,20 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
             log.error("job %s failed: %s: %s", run.root.name, type(exc).__name__, exc)
             return {"status": FAILED, "error": str(exc)}
         raise
+
+
+def _fail_in_one_line(run: RunDir, exc: Exception, kind: str, exit_code: int, in_sweep: bool) -> Dict[str, Any]:
+    """Mark the run failed and say why in one line: a sweep goes on with its next job, a single run
+    exits with `exit_code` (the traceback only with HYDRA_FULL_ERROR=1)."""
+    run.finish(FAILED, error=str(exc), error_kind=kind)
+    record_log.error("%s error: %s", kind, exc)
+    if in_sweep:
+        report_user_error(f"job {run.root.name}: {exc}")
+        return {"status": FAILED, "error": str(exc)}
+    if full_error_requested():
+        raise exc
+    report_user_error(str(exc))
+    sys.exit(exit_code)
 
 
 def _print_result(run: RunDir, metrics: Dict[str, float]) -> None:

@@ -3,8 +3,6 @@
 import logging
 from typing import Any, Dict, List, Optional
 
-from omegaconf import OmegaConf
-
 from forecast_cli.artifacts import save_model
 from forecast_cli.atomic import write_text_atomic
 from forecast_cli.checkpoint import Checkpoint
@@ -164,7 +162,3 @@ def run_training(
         write_text_atomic(run.forecast_csv, rows_to_csv(forecast))
     save_model(model, run, prepared.spec)
     return metrics
-
-
-def resolved_config_yaml(cfg) -> str:
-    return OmegaConf.to_yaml(cfg, resolve=True)
