@@ -29,6 +29,18 @@ def cache_dir(configured: Optional[str]) -> Path:
     return Path(configured).expanduser() if configured else default_cache_dir()
 
 
+def user_file_or_fetch(
+    path: Optional[str], described: str, url: str, filename: str, cache: Optional[str], sha256: Optional[str]
+) -> Path:
+    """`data.path` when the user gave one (it must exist), else the cached download of `url`."""
+    if path is not None:
+        local = Path(path).expanduser()
+        if not local.is_file():
+            raise ForecastError(f"data file not found: {local} (set data.path= to {described})")
+        return local
+    return fetch(url, filename, cache_dir(cache), sha256)
+
+
 def fetch(url: str, filename: str, directory: Path, sha256: Optional[str], timeout: float = 60.0) -> Path:
     """The cached file, downloading it first if it is missing or its sha256 is not the pinned one."""
     target = Path(directory) / filename

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-from forecast_cli.data._download import cache_dir, fetch
+from forecast_cli.data._download import user_file_or_fetch
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
 from forecast_cli.errors import ForecastError
@@ -36,13 +36,9 @@ class ETTDataConfig(DataConfig):
 
 
 def ett_file(cfg: ETTDataConfig) -> Path:
-    if cfg.path is not None:
-        path = Path(cfg.path).expanduser()
-        if not path.is_file():
-            raise ForecastError(f"data file not found: {path} (set data.path= to the {cfg.dataset} CSV)")
-        return path
     filename = f"{cfg.dataset}.csv"
-    return fetch(f"{cfg.base_url}/{filename}", filename, cache_dir(cfg.cache_dir), PINNED.get(cfg.dataset))
+    url = f"{cfg.base_url}/{filename}"
+    return user_file_or_fetch(cfg.path, f"the {cfg.dataset} CSV", url, filename, cfg.cache_dir, PINNED.get(cfg.dataset))
 
 
 @DATA.register("ett", ETTDataConfig)

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from forecast_cli.data._download import cache_dir, fetch
+from forecast_cli.data._download import user_file_or_fetch
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
 from forecast_cli.errors import ForecastError
@@ -37,12 +37,7 @@ class JenaDataConfig(DataConfig):
 
 
 def source_file(cfg: JenaDataConfig) -> Path:
-    if cfg.path is not None:
-        path = Path(cfg.path).expanduser()
-        if not path.is_file():
-            raise ForecastError(f"data file not found: {path} (set data.path= to the Jena zip or CSV)")
-        return path
-    return fetch(cfg.url, Path(cfg.url).name, cache_dir(cfg.cache_dir), cfg.sha256)
+    return user_file_or_fetch(cfg.path, "the Jena zip or CSV", cfg.url, Path(cfg.url).name, cfg.cache_dir, cfg.sha256)
 
 
 def read_jena(path: Path):
