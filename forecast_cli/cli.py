@@ -57,15 +57,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     if hasattr(app, "run_command"):  # a plain command, not a Hydra app
         return app.run_command(rest)
     try:
-        from forecast_cli.overrides import check_overrides
+        from forecast_cli.overrides import check_overrides, prints_job_config_only
 
         rest = app.rewrite_args(rest)
-        check_overrides(command, app.CONFIG_NAME, rest, app.validate_config)
+        composed = check_overrides(command, app.CONFIG_NAME, rest, app.validate_config)
     except ForecastError as exc:
         if full_error_requested():
             raise
         report_user_error(str(exc))
         return USER_ERROR_EXIT_CODE
+    if composed and prints_job_config_only(rest):
+        # Hydra would compose the same config a second time only to print it (tested identical)
+        from omegaconf import OmegaConf
+
+        sys.stdout.write(OmegaConf.to_yaml(composed[0]))
+        return 0
     return _run_hydra_app(app, rest)
 
 

@@ -75,11 +75,18 @@ class MetricAccumulator:
         return {"loss": losses[self.loss], **metrics}
 
 
-def evaluate_model(model, dataset, loss: str) -> Dict[str, float]:
-    """Metrics of `model` over every (inputs, labels) batch of `dataset`, in inference mode."""
+def inference_function(model):
+    """`model(x, training=False)` as one graph for any batch size: traced once, shared by every split."""
     import tensorflow as tf
 
-    forward = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+    signature = [tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype)]
+    return tf.function(lambda x: model(x, training=False), input_signature=signature)
+
+
+def evaluate_model(model, dataset, loss: str, forward=None) -> Dict[str, float]:
+    """Metrics of `model` over every (inputs, labels) batch of `dataset`, in inference mode.
+    `forward`: an `inference_function(model)` to reuse across calls (default: a new one)."""
+    forward = forward or inference_function(model)
     accumulator = MetricAccumulator(loss)
     for inputs, labels in dataset:
         accumulator.update(labels.numpy(), forward(inputs).numpy())

@@ -55,24 +55,40 @@ def job_override_lists(overrides: List[str], multirun: bool) -> List[List[str]]:
     return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0][:MAX_JOBS_CHECKED]
 
 
-def check_overrides(command: str, config_name: str, args: List[str], validate: Callable) -> None:
-    """Raise ForecastError (one line) if any job of this command line would fail to compose or validate."""
+def check_overrides(command: str, config_name: str, args: List[str], validate: Callable) -> list:
+    """Raise ForecastError (one line) if any job of this command line would fail to compose or validate;
+    else return the composed config of every job checked (none when Hydra is left to check)."""
     from hydra import compose, initialize_config_module
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     overrides, multirun, skip = split_command_line(args)
     if skip:
-        return
+        return []
+    composed = []
     try:
         jobs = job_override_lists(overrides, multirun)
         with initialize_config_module("forecast_cli.conf", version_base="1.3"):
             for job in jobs:
-                validate(compose(config_name, overrides=job))
+                composed.append(compose(config_name, overrides=job))
+                validate(composed[-1])
     except ForecastError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise ForecastError(f"{one_line(exc)}; {_HINT[command]}") from exc
+    return composed
+
+
+def prints_job_config_only(args: List[str]) -> bool:
+    """`--cfg job` (or `-c job`) on one job of our own config, with nothing that changes what Hydra would
+    print (`--package`, `--resolve`, `hydra.*` overrides): the config already composed is that output."""
+    overrides, multirun, skip = split_command_line(args)
+    pairs = list(zip(args, args[1:]))
+    asks = any(flag in ("--cfg", "-c") and value == "job" for flag, value in pairs)
+    changes_output = any(a in ("--package", "-p", "--resolve") for a in args) or any(
+        o.lstrip("+~").startswith("hydra") for o in overrides
+    )
+    return asks and not multirun and not skip and not changes_output
 
 
 def one_line(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecast_output import last_test_forecast
 from forecast_cli.interrupt import StopRequest
-from forecast_cli.metrics import evaluate_model, keras_loss
+from forecast_cli.metrics import evaluate_model, inference_function, keras_loss
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
 from forecast_cli.precision import apply_precision
@@ -53,13 +53,17 @@ def data_record(prepared: PreparedData) -> Dict[str, Any]:
     }
 
 
-def split_datasets(prepared: PreparedData, batch_size: int, seed: int, shuffle_epoch=None, deterministic=False):
-    """One pipeline per split; only "train" is shuffled, and only when `shuffle_epoch` is given."""
+def split_datasets(
+    prepared: PreparedData, batch_size: int, seed: int, shuffle_epoch=None, deterministic=False, eval_batch_size=None
+):
+    """One pipeline per split; only "train" is shuffled, and only when `shuffle_epoch` is given. The
+    other splits, only ever run forward, use `eval_batch_size` (default: `batch_size`)."""
     datasets = {}
     for name, split in prepared.splits.items():
         shuffle = shuffle_epoch is not None and name == "train"
+        batch = batch_size if name == "train" else (eval_batch_size or batch_size)
         datasets[name] = make_dataset(
-            split.values, split.starts, prepared.spec, batch_size, shuffle, seed, shuffle_epoch,
+            split.values, split.starts, prepared.spec, batch, shuffle, seed, shuffle_epoch,
             parallel=not (shuffle and deterministic),
         )
     return datasets
@@ -139,7 +143,9 @@ def run_training(
         model=model,
         optimizer=optimizer,
         loss=keras_loss(cfg.trainer.loss),
-        datasets=split_datasets(prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic)),
+        datasets=split_datasets(
+            prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
+        ),
         cfg=cfg.trainer,
         run=run,
         strategy=strategy,
@@ -153,8 +159,9 @@ def run_training(
 
     eval_sets = split_datasets(prepared, eval_batch, int(cfg.seed))
     metrics = {}
+    forward = inference_function(model)
     for split in SPLITS:
-        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss).items():
+        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward).items():
             metrics[f"{split}/{name}"] = value
     run.write_metrics(metrics)
     forecast = last_test_forecast(model, prepared)

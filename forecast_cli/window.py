@@ -16,6 +16,11 @@ import numpy as np
 from forecast_cli.errors import ForecastError
 from forecast_cli.registry import require
 
+# A batch gather costs microseconds per window: two map calls in flight and two batches ready keep any
+# model on this kind of machine fed (docs/performance.md measures the pipeline against the model).
+PARALLEL_GATHERS = 2
+PREFETCH_BATCHES = 2
+
 
 @dataclass
 class WindowConfig:
@@ -173,8 +178,18 @@ def make_dataset(
     else:
         dataset = tf.data.Dataset.from_tensor_slices(starts)
     dataset = dataset.batch(batch_size, drop_remainder=False)
-    dataset = dataset.map(to_windows, num_parallel_calls=tf.data.AUTOTUNE if parallel else None, deterministic=True if parallel else None)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    dataset = dataset.map(to_windows, num_parallel_calls=PARALLEL_GATHERS if parallel else None, deterministic=True if parallel else None)
+    return dataset.prefetch(PREFETCH_BATCHES).with_options(_static_options())
+
+
+def _static_options():
+    """tf.data's autotuner stalls 1.5-2.5 s on about half the iterator hand-overs (every epoch and every
+    validation pass of Keras fit, measured on 2 cores); a gather pipeline this cheap needs no tuning."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options
 
 
 def _epoch_order(starts: np.ndarray, seed: int, epoch):

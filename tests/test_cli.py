@@ -3,6 +3,8 @@
 import csv
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,22 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     result = run_forecast(["train", "--cfg", "job", "model=dense"], cwd=tmp_path)
     assert result.returncode == 0 and "name: dense" in result.stdout
     assert not (tmp_path / "outputs").exists()
+
+
+@pytest.mark.parametrize("overrides", [[], ["experiment=tutorial/lstm", "trainer=fit", "optimizer.learning_rate=0.02"]])
+def test_cfg_job_prints_exactly_what_hydra_prints(tmp_path, overrides):
+    """`--cfg job` prints the config composed for validation instead of letting Hydra compose it again."""
+    ours = run_forecast(["train", *overrides, "--cfg", "job"], cwd=tmp_path)
+    hydra_itself = subprocess.run(
+        [sys.executable, "-c", "import sys, forecast_cli.train as app; sys.argv = sys.argv[:1] + sys.argv[1:]; app.main()",
+         *overrides, "--cfg", "job"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert hydra_itself.returncode == 0, hydra_itself.stderr
+    assert ours.returncode == 0 and ours.stdout == hydra_itself.stdout
+    assert "learning_rate" in ours.stdout and not (tmp_path / "outputs").exists()
+    resolved = run_forecast(["train", *overrides, "--cfg", "job", "--resolve"], cwd=tmp_path)  # Hydra's own path
+    assert resolved.returncode == 0 and "run_name: lstm" in resolved.stdout and "${" not in resolved.stdout
 
 
 def test_shell_completion_routes_to_the_subcommand(tmp_path):

@@ -25,9 +25,25 @@ def test_default_config_composes_every_group():
     assert cfg.data.name == "sine"
     assert cfg.model.name == "lstm"
     assert cfg.optimizer._target_ == "keras.optimizers.Adam"
-    assert cfg.trainer.callbacks.early_stopping._target_ == "keras.callbacks.EarlyStopping"
+    assert cfg.trainer.callbacks.early_stopping._target_ == "forecast_cli.callbacks.EarlyStopping"
     assert cfg.window.input_width == 24 and cfg.window.shift == 1
     assert cfg.run_name == "lstm"
+
+
+def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_presets_keep_their_own():
+    fast = compose_train()
+    assert (fast.trainer.batch_size, fast.optimizer.learning_rate, fast.trainer.steps_per_execution) == (256, 0.005, 32)
+    assert fast.trainer.callbacks.early_stopping.min_delta_ratio == 0.02
+    for preset in ("tutorial", "homl"):
+        cfg = compose_train([f"trainer={preset}"])
+        assert (cfg.trainer.batch_size, cfg.optimizer.learning_rate, cfg.trainer.steps_per_execution) == (32, 0.001, 1)
+        assert cfg.trainer.name == "fit"
+    tutorial = compose_train(["trainer=tutorial"]).trainer.callbacks.early_stopping
+    assert (tutorial.patience, tutorial.min_delta_ratio) == (2, 0.0)  # the tutorial's own stop rule
+    # the command line still wins over a preset's learning rate, and an experiment's preset over the default
+    assert compose_train(["trainer=tutorial", "optimizer.learning_rate=0.02"]).optimizer.learning_rate == 0.02
+    assert compose_train(["experiment=tutorial/lstm"]).optimizer.learning_rate == 0.001
+    assert compose_train(["experiment=tutorial/lstm", "trainer=fit"]).optimizer.learning_rate == 0.005
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,9 @@ def test_model_shapes_and_round_trip(name, tmp_path):
 @pytest.mark.parametrize("name", RECURRENT)
 def test_sequence_head_forecasts_at_every_step(name, tmp_path):
     model = build_model(model_config(name, head="sequence", units=4), SPEC_SEQUENCE)
-    assert isinstance(model.get_layer("head"), keras.layers.TimeDistributed)
+    head = model.get_layer("head")
+    assert isinstance(head, keras.layers.Dense)
+    assert tuple(head.output.shape) == (None, SPEC_SEQUENCE.input_width, 2 * 2)  # one forecast per input step
     y = assert_round_trip(model, inputs(), tmp_path)
     assert y.shape == (5, 6, 2 * 2)
 

@@ -106,7 +106,7 @@ def test_custom_loop_drives_reduce_lr_on_plateau(tmp_path, series_csv):
         "+trainer.callbacks.plateau={_target_: keras.callbacks.ReduceLROnPlateau, monitor: loss,"
         "factor: 0.5, patience: 0, min_delta: 100}"
     )
-    _, run, _ = train(tmp_path, series_csv, "plateau", ["trainer=custom", "trainer.epochs=3", plateau])
+    _, run, _ = train(tmp_path, series_csv, "plateau", ["trainer=custom", "trainer.epochs=3", "optimizer.learning_rate=1e-3", plateau])
     rates = [row["learning_rate"] for row in history(run)]  # recorded before the callback acts on that epoch
     np.testing.assert_allclose(rates, [1e-3, 1e-3, 5e-4], rtol=1e-6)
     assert float(keras.models.load_model(run.model_keras).optimizer.learning_rate) == pytest.approx(2.5e-4, rel=1e-6)

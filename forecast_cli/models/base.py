@@ -52,7 +52,10 @@ def forecast_head(x, spec, zero_init: bool = False):
 
 
 def sequence_head(x, spec, zero_init: bool = False):
-    """[batch, time, units] -> [batch, time, n_outputs]: one forecast at every input step (TimeDistributed)."""
+    """[batch, time, units] -> [batch, time, n_outputs]: one forecast at every input step.
+
+    A Dense layer acts on the last axis, so it is the tutorial's per-step head without Keras 3's
+    TimeDistributed wrapper, which made a 24-step LSTM epoch 40% slower on CPU (docs/performance.md)."""
     import keras
 
     if spec.label_width != spec.input_width:
@@ -61,8 +64,7 @@ def sequence_head(x, spec, zero_init: bool = False):
             f"window.input_width ({spec.input_width}), got {spec.label_width}"
         )
     initializer = "zeros" if zero_init else "glorot_uniform"
-    dense = keras.layers.Dense(spec.n_outputs, kernel_initializer=initializer)
-    return keras.layers.TimeDistributed(dense, name="head")(x)
+    return keras.layers.Dense(spec.n_outputs, kernel_initializer=initializer, name="head")(x)
 
 
 def label_positions(spec, model_name: str):

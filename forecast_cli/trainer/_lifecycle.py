@@ -10,12 +10,14 @@ from typing import Any, Dict, List, Optional
 import keras
 import numpy as np
 
+from forecast_cli import callbacks as forecast_callbacks
 from forecast_cli.checkpoint import Checkpoint, save_checkpoint
 from forecast_cli.errors import ForecastError, TrainingDiverged
 
 # What a callback remembers between epochs: without it, a resumed run would decide differently.
 STATEFUL_ATTRIBUTES = {
     keras.callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
+    forecast_callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
 }
 

@@ -1,5 +1,6 @@
 """`trainer=fit`: Keras `Model.fit` with early stopping, TensorBoard and per-epoch history."""
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Dict, List
 
@@ -8,6 +9,8 @@ from forecast_cli.registry import require
 from forecast_cli.trainer.config import TrainerConfig
 from forecast_cli.trainer.context import TrainingContext, keras_verbosity
 from forecast_cli.trainer.registry import TRAINERS
+
+log = logging.getLogger("forecast.train")
 
 
 @dataclass
@@ -25,6 +28,18 @@ class FitTrainerConfig(TrainerConfig):
         )
 
 
+def steps_per_execution(cfg, strategy) -> int:
+    """Keras 3.15 `fit` fails with several steps per execution under a strategy of 2+ replicas (a
+    `Placeholder` error in its multi-step while loop, even with the optimizer built): one step there."""
+    if cfg.steps_per_execution > 1 and strategy.num_replicas_in_sync > 1:
+        log.warning(
+            "trainer.steps_per_execution=%d needs a single replica in Keras fit: using 1 under %d replicas",
+            cfg.steps_per_execution, strategy.num_replicas_in_sync,
+        )
+        return 1
+    return cfg.steps_per_execution
+
+
 @TRAINERS.register("fit", FitTrainerConfig)
 def train_with_fit(ctx: TrainingContext) -> List[Dict[str, Any]]:
     from forecast_cli.trainer._callbacks import EpochRecorder
@@ -35,7 +50,7 @@ def train_with_fit(ctx: TrainingContext) -> List[Dict[str, Any]]:
             optimizer=ctx.optimizer,
             loss=ctx.loss,
             metrics=keras_metrics(),
-            steps_per_execution=cfg.steps_per_execution,
+            steps_per_execution=steps_per_execution(cfg, ctx.strategy),
             jit_compile=cfg.jit_compile,
         )
     if cfg.epochs == 0 or not ctx.model.trainable_weights:

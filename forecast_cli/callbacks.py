@@ -1,0 +1,46 @@
+"""Keras callbacks of our own that a config names as a `_target_` (imported only once training starts)."""
+
+import keras
+
+
+class EarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras EarlyStopping whose patience counts epochs without a *relative* improvement.
+
+    Keras' `min_delta` is absolute, so no one value suits a loss of 0.005 (Jena temperature, scaled)
+    and one of 0.5 (ETT, every column). Here an epoch restarts the patience only when it beats the best
+    value so far by `min_delta_ratio` of that value (and by `min_delta`); the weights restored at the end
+    (`restore_best_weights`) are still those of the best epoch, however small its lead.
+    `min_delta_ratio=0` is exactly Keras' rule.
+    """
+
+    def __init__(self, *args, min_delta_ratio: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not 0.0 <= min_delta_ratio < 1.0:
+            raise ValueError(f"min_delta_ratio must be in [0, 1), got {min_delta_ratio}")
+        self.min_delta_ratio = float(min_delta_ratio)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        current = self.get_monitor_value(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        improved = self._is_improvement(current, self.best)
+        significant = improved and self._beats_by_ratio(current, self.best)
+        if improved:
+            self.best, self.best_epoch = current, epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if significant and (self.baseline is None or self._is_improvement(current, self.baseline)):
+            self.wait = 0
+        elif self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def _beats_by_ratio(self, current, best) -> bool:
+        if best is None:
+            return True
+        margin = abs(float(best)) * self.min_delta_ratio
+        lower_is_better = bool(self.monitor_op(0.0, 1.0))
+        return bool(self.monitor_op(current + margin if lower_is_better else current - margin, best))
