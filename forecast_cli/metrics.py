@@ -5,9 +5,11 @@ windows gives the same numbers. Percentage errors divide by max(|y|, EPSILON) (K
 so a zero target does not make them infinite.
 """
 
-from typing import Dict
+from typing import TYPE_CHECKING, Dict
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 LOSSES = ("mse", "mae", "huber", "mspe")
 METRICS = ("loss", "mae", "mse", "rmse", "mape", "mspe", "last_time_step_mse")
@@ -42,7 +44,9 @@ class MetricAccumulator:
         self.last_count = 0
         self.sums = {"abs": 0.0, "sq": 0.0, "huber": 0.0, "ape": 0.0, "spe": 0.0, "last_sq": 0.0}
 
-    def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    def update(self, y_true: "np.ndarray", y_pred: "np.ndarray") -> None:
+        import numpy as np
+
         y_true = np.asarray(y_true, dtype=np.float64)
         error = np.asarray(y_pred, dtype=np.float64) - y_true
         abs_error = np.abs(error)
@@ -60,6 +64,8 @@ class MetricAccumulator:
             self.sums["huber"] += float((0.5 * quadratic**2 + (abs_error - quadratic)).sum())
 
     def result(self) -> Dict[str, float]:
+        import numpy as np
+
         if self.count == 0:
             raise ValueError("no windows to compute metrics on")
         mean = {key: value / self.count for key, value in self.sums.items()}

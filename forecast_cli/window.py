@@ -9,12 +9,13 @@ so a resumed run sees the same order as an uninterrupted one.
 """
 
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
-
-import numpy as np
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.registry import require
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A batch gather costs microseconds per window: two map calls in flight and two batches ready keep any
 # model on this kind of machine fed (docs/performance.md measures the pipeline against the model).
@@ -122,8 +123,10 @@ def resolve_window(cfg, columns: Sequence[str], targets: Sequence[str]) -> Windo
     )
 
 
-def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarray:
+def window_starts(segment_lengths: Sequence[int], total_width: int) -> "np.ndarray":
     """Start rows of every window (stride 1) in the concatenation of the segments; none crosses a segment."""
+    import numpy as np
+
     starts = []
     offset = 0
     for length in segment_lengths:
@@ -134,8 +137,8 @@ def window_starts(segment_lengths: Sequence[int], total_width: int) -> np.ndarra
 
 
 def make_dataset(
-    values: np.ndarray,
-    starts: np.ndarray,
+    values: "np.ndarray",
+    starts: "np.ndarray",
     spec: WindowSpec,
     batch_size: int,
     shuffle: bool,
@@ -151,6 +154,8 @@ def make_dataset(
     windows sequentially: under op determinism TF would itself serialize the gather downstream of
     the epoch read, logging an error line per epoch.
     """
+    import numpy as np
+
     import tensorflow as tf
 
     series = tf.constant(values, dtype=tf.float32)  # [rows, columns]
@@ -192,7 +197,7 @@ def _static_options():
     return options
 
 
-def _epoch_order(starts: np.ndarray, seed: int, epoch):
+def _epoch_order(starts: "np.ndarray", seed: int, epoch):
     """The start indices in the order of permutation(seed, epoch), read when an iteration begins."""
     import tensorflow as tf
 

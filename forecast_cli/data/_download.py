@@ -5,11 +5,8 @@ sha256 are right, so an interrupted or corrupt transfer never leaves a file that
 """
 
 import hashlib
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Optional
 
@@ -69,6 +66,10 @@ def fetch(url: str, filename: str, directory: Path, sha256: Optional[str], timeo
 
 
 def _stream(url: str, handle, timeout: float, target: Path):
+    import http.client  # here, not at the top: urllib + ssl cost 0.06 s of every `forecast` start
+    import urllib.error
+    import urllib.request
+
     digest = hashlib.sha256()
     received = 0
     try:

@@ -4,7 +4,6 @@ scaling fit on the training months, 12-month windows (see conf/data/airline.yaml
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
@@ -34,6 +33,8 @@ class AirlineDataConfig(DataConfig):
 
 @DATA.register("airline", AirlineDataConfig)
 def load_airline(cfg: AirlineDataConfig, total_window: int) -> SeriesData:
+    import numpy as np
+
     values = np.asarray(PASSENGERS, dtype=np.float64)[:, None]
     return SeriesData(
         segments=[values],

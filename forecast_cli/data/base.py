@@ -1,11 +1,12 @@
 """What every data loader returns, and the options every data config shares."""
 
 from dataclasses import dataclass, field
-from typing import List, Optional
-
-import numpy as np
+from typing import TYPE_CHECKING, List, Optional
 
 from forecast_cli.registry import require
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLIT_BY_TIME = "time"  # each series is cut chronologically into train/val/test
 SPLIT_BY_SERIES = "series"  # whole series go to train, val or test (many short series)
@@ -63,7 +64,7 @@ class DataConfig:
 class SeriesData:
     """Loaded, validated numeric data, before splitting and scaling."""
 
-    segments: List[np.ndarray]  # each [time, features], float64
+    segments: "List[np.ndarray]"  # each [time, features], float64
     columns: List[str]
     targets: List[str]
     split_by: str

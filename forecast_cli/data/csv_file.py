@@ -6,15 +6,16 @@ unsorted timestamps) becomes a ForecastError naming the column or row and the fi
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
 from forecast_cli.errors import ForecastError
 from forecast_cli.provenance import sha256_file
 from forecast_cli.registry import require
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MISSING_POLICIES = ("error", "ffill", "interpolate", "drop")
 FORMATS = ("auto", "csv", "parquet")
@@ -106,6 +107,8 @@ def _check_columns(frame, wanted: List[str], key: str) -> None:
 
 
 def _order_by_date(frame, cfg: CsvDataConfig):
+    import numpy as np
+
     import pandas as pd
 
     column = cfg.date_column
@@ -141,7 +144,9 @@ def _looks_day_first(column) -> bool:
     return len(sample) >= 10 and sample[2:3] == "." and sample[5:6] == "."
 
 
-def _to_numeric(frame, columns: List[str]) -> np.ndarray:
+def _to_numeric(frame, columns: List[str]) -> "np.ndarray":
+    import numpy as np
+
     import pandas as pd
 
     values = []
@@ -161,8 +166,10 @@ def _to_numeric(frame, columns: List[str]) -> np.ndarray:
     return np.stack(values, axis=1)
 
 
-def apply_missing_policy(values: np.ndarray, columns: List[str], policy: str) -> np.ndarray:
+def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str) -> "np.ndarray":
     """NaN and +-inf: refuse (default) or fill them, as data.missing says."""
+    import numpy as np
+
     import pandas as pd
 
     bad = ~np.isfinite(values)

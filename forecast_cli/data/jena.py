@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
-import numpy as np
-
 from forecast_cli.data._download import user_file_or_fetch
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
@@ -60,6 +58,8 @@ def is_ten_minute(dates) -> bool:
 
 def preprocess(frame):
     """The tutorial's feature engineering on a (raw or hourly) Jena table -> 19 float columns."""
+    import numpy as np
+
     import pandas as pd
 
     dates = pd.to_datetime(frame[DATE_COLUMN], format=DATE_FORMAT)
@@ -82,6 +82,8 @@ def preprocess(frame):
 
 @DATA.register("jena", JenaDataConfig)
 def load_jena(cfg: JenaDataConfig, total_window: int) -> SeriesData:
+    import numpy as np
+
     path = source_file(cfg)
     frame = preprocess(read_jena(path))
     columns = [str(c) for c in frame.columns]

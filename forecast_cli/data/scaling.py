@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, List, Sequence
 
 from forecast_cli.atomic import read_json, write_json_atomic
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -15,13 +16,13 @@ class Scaler:
 
     kind: str
     columns: List[str]
-    offset: np.ndarray
-    scale: np.ndarray
+    offset: "np.ndarray"
+    scale: "np.ndarray"
 
-    def transform(self, values: np.ndarray) -> np.ndarray:
+    def transform(self, values: "np.ndarray") -> "np.ndarray":
         return (values - self.offset) / self.scale
 
-    def inverse_transform(self, values: np.ndarray, columns: Sequence[str] | None = None) -> np.ndarray:
+    def inverse_transform(self, values: "np.ndarray", columns: Sequence[str] | None = None) -> "np.ndarray":
         index = [self.columns.index(c) for c in columns] if columns is not None else slice(None)
         return values * self.scale[index] + self.offset[index]
 
@@ -33,6 +34,8 @@ class Scaler:
 
     @classmethod
     def load(cls, path: Path) -> "Scaler":
+        import numpy as np
+
         payload = read_json(path)
         return cls(
             kind=payload["kind"],
@@ -42,8 +45,10 @@ class Scaler:
         )
 
 
-def fit_scaler(kind: str, train: np.ndarray, columns: List[str], feature_range: Sequence[float]) -> Scaler:
+def fit_scaler(kind: str, train: "np.ndarray", columns: List[str], feature_range: Sequence[float]) -> Scaler:
     """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0)."""
+    import numpy as np
+
     n_features = train.shape[1]
     if kind == "none":
         offset, scale = np.zeros(n_features), np.ones(n_features)

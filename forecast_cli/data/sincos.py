@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
@@ -22,6 +21,8 @@ class SinCosDataConfig(DataConfig):
 
 @DATA.register("sincos", SinCosDataConfig)
 def load_sincos(cfg: SinCosDataConfig, total_window: int) -> SeriesData:
+    import numpy as np
+
     x = np.arange(cfg.rows, dtype=np.float64) / (10 * np.pi)
     values = np.stack([np.sin(x), np.cos(x)], axis=1)
     return SeriesData(

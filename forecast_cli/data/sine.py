@@ -5,14 +5,15 @@ book's series. Whole series are split 70/20/10 (the book's 7000/2000/1000 of 10,
 """
 
 from dataclasses import dataclass
-from typing import Optional
-
-import numpy as np
+from typing import TYPE_CHECKING, Optional
 
 from forecast_cli.data.base import SPLIT_BY_SERIES, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
 from forecast_cli.provenance import sha256_bytes
 from forecast_cli.registry import require
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -29,8 +30,10 @@ class SineDataConfig(DataConfig):
         require(self.length is None or self.length >= 2, "data.length", f"must be >= 2, got {self.length}")
 
 
-def generate_time_series(n_series: int, n_steps: int, seed: int) -> np.ndarray:
+def generate_time_series(n_series: int, n_steps: int, seed: int) -> "np.ndarray":
     """[n_series, n_steps] float64: 0.5 sin + 0.2 sin of random frequencies and phases, + noise."""
+    import numpy as np
+
     rng = np.random.RandomState(seed)
     freq1, freq2, offsets1, offsets2 = rng.rand(4, n_series, 1)
     time = np.linspace(0, 1, n_steps)

@@ -7,12 +7,13 @@ window's input part), so that their first target is the split's first row.
 SPLIT_BY_SERIES assigns whole series instead (the Hands-On ML protocol for many short series).
 """
 
-from typing import Dict, List, Tuple
-
-import numpy as np
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
 from forecast_cli.data.base import SPLIT_BY_SERIES, SeriesData, SplitConfig
 from forecast_cli.errors import ForecastError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLITS = ("train", "val", "test")
 
@@ -48,7 +49,7 @@ def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int
     }
 
 
-def split_series(data: SeriesData, cfg: SplitConfig, lookback: int = 0) -> Dict[str, List[np.ndarray]]:
+def split_series(data: SeriesData, cfg: SplitConfig, lookback: int = 0) -> "Dict[str, List[np.ndarray]]":
     """The segments of each split; `lookback` rows of the previous split lead val and test under ltsf."""
     if data.split_by == SPLIT_BY_SERIES:
         val_start, test_start = split_bounds(len(data.segments), cfg)
@@ -57,7 +58,7 @@ def split_series(data: SeriesData, cfg: SplitConfig, lookback: int = 0) -> Dict[
             "val": data.segments[val_start:test_start],
             "test": data.segments[test_start:],
         }
-    parts: Dict[str, List[np.ndarray]] = {name: [] for name in SPLITS}
+    parts: "Dict[str, List[np.ndarray]]" = {name: [] for name in SPLITS}
     for segment in data.segments:
         for name, (start, end) in split_ranges(len(segment), cfg, lookback).items():
             parts[name].append(segment[start:end])
