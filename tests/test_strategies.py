@@ -128,3 +128,19 @@ def test_tpu_without_a_tpu_fails_cleanly(tmp_path, csv_file):
     assert len(lines) == 1 and f"cannot reach the TPU at 127.0.0.1:{port}" in lines[0]
     assert "Traceback" not in result.stderr
     assert read(only_run(tmp_path), "run.json")["status"] == "failed"
+
+
+def test_fit_runs_one_step_per_execution_under_mirrored_replicas_only():
+    # Keras 3.15 fit fails with steps_per_execution > 1 under 2+ mirrored replicas (the mirrored test above
+    # trains with the default 32); a single replica and a TPU keep the setting
+    from types import SimpleNamespace
+
+    from forecast_cli.trainer.fit import steps_per_execution
+
+    def strategy(class_name, replicas):
+        return type(class_name, (), {"num_replicas_in_sync": replicas})()
+
+    cfg = SimpleNamespace(steps_per_execution=32)
+    assert steps_per_execution(cfg, strategy("MirroredStrategy", 2)) == 1
+    assert steps_per_execution(cfg, strategy("_DefaultDistributionStrategy", 1)) == 32
+    assert steps_per_execution(cfg, strategy("TPUStrategyV2", 8)) == 32
