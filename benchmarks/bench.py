@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from forecast_cli.trainer._callbacks import read_history_csv
+
 HERE = Path(__file__).resolve().parent
 FORECAST = str(Path(sys.executable).parent / "forecast")
 SCALE_BATCH = 1024
@@ -46,9 +48,7 @@ def newest_run(root):
 def forecast_training(overrides, workdir):
     seconds, rss, _ = run_measured([FORECAST, "train", "trainer.verbose=silent", *overrides], workdir)
     run = newest_run(workdir)
-    lines = (run / "history.csv").read_text().splitlines()
-    header = lines[0].split(",")
-    epoch_seconds = [float(line.split(",")[header.index("epoch_seconds")]) for line in lines[1:]]
+    epoch_seconds = [row["epoch_seconds"] for row in read_history_csv(run / "history.csv")]
     record = json.loads((run / "run.json").read_text())
     metrics = json.loads((run / "metrics.json").read_text())
     per_epoch = statistics.median(epoch_seconds)

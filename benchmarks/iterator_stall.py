@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tutorial_baseline import INPUT_WIDTH, SHIFT, load_splits  # noqa: E402
+from tutorial_baseline import INPUT_WIDTH, SHIFT, load_splits, tutorial_lstm  # noqa: E402
 
 
 def gather_pipeline(values, target, autotune: bool):
@@ -57,7 +57,7 @@ def main() -> None:
         print(f"tf.data autotune {'on' if autotune else 'off'}:")
         keras.backend.clear_session()
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((INPUT_WIDTH, train.shape[1])), keras.layers.LSTM(32, return_sequences=True), keras.layers.Dense(1)])
+        model = tutorial_lstm(train.shape[1])
         model.compile(loss="mse", optimizer="adam")
         model.fit(gather_pipeline(train, target, autotune), epochs=6, verbose=0, callbacks=[StepTimes()])
 

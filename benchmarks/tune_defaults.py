@@ -19,7 +19,7 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from tutorial_baseline import INPUT_WIDTH, LABEL_WIDTH, SHIFT, TARGET, load_splits  # noqa: E402
+from tutorial_baseline import INPUT_WIDTH, LABEL_WIDTH, SHIFT, load_splits, tutorial_lstm  # noqa: E402
 
 from forecast_cli.callbacks import EarlyStopping  # noqa: E402
 from forecast_cli.window import WindowSpec, make_dataset, window_starts  # noqa: E402
@@ -38,9 +38,7 @@ def main() -> None:
         train_data = make_dataset(train, starts["train"], spec, variant.get("batch", 256), True, seed, epoch)
         val_data = make_dataset(val, starts["val"], spec, 1024, False, 0)
         test_data = make_dataset(test, starts["test"], spec, 1024, False, 0)
-        model = keras.Sequential(
-            [keras.Input((INPUT_WIDTH, train.shape[1])), keras.layers.LSTM(32, return_sequences=True), keras.layers.Dense(1)]
-        )
+        model = tutorial_lstm(train.shape[1])
         model.compile(loss="mse", optimizer=keras.optimizers.Adam(variant.get("lr", 1e-3)), metrics=["mae"], steps_per_execution=32)
 
         class Epoch(keras.callbacks.Callback):

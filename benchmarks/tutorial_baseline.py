@@ -49,6 +49,13 @@ def make_dataset(values: np.ndarray, target: int):
     return dataset.map(split_window)
 
 
+def tutorial_lstm(n_features: int):
+    """The tutorial's lstm_model: LSTM(32, return_sequences=True) + Dense(1) over the wide window."""
+    return keras.Sequential(
+        [keras.Input((INPUT_WIDTH, n_features)), keras.layers.LSTM(32, return_sequences=True), keras.layers.Dense(1)]
+    )
+
+
 class EpochTimer(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.seconds = []
@@ -67,13 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     keras.utils.set_random_seed(42)
     (train, val, test), target = load_splits(args.csv)
-    model = keras.Sequential(
-        [
-            keras.Input((INPUT_WIDTH, train.shape[1])),
-            keras.layers.LSTM(32, return_sequences=True),
-            keras.layers.Dense(1),
-        ]
-    )
+    model = tutorial_lstm(train.shape[1])
     model.compile(
         loss=keras.losses.MeanSquaredError(),
         optimizer=keras.optimizers.Adam(),

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Dict
 if TYPE_CHECKING:
     import numpy as np
 
-
 LOSSES = ("mse", "mae", "huber", "mspe")
 METRICS = ("loss", "mae", "mse", "rmse", "mape", "mspe", "last_time_step_mse")
 EPSILON = 1e-7

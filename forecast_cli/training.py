@@ -157,7 +157,9 @@ def run_training(
     if stop.requested:
         raise stop.interruption(len(history), resume_hint)
 
-    eval_sets = split_datasets(prepared, eval_batch, int(cfg.seed))
+    train = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
+    unshuffled_train = make_dataset(train.values, train.starts, prepared.spec, eval_batch, False, int(cfg.seed))
+    eval_sets = {**context.datasets, "train": unshuffled_train}
     metrics = {}
     forward = inference_function(model)
     for split in SPLITS:

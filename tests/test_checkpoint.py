@@ -75,6 +75,11 @@ def test_checkpoint_of_another_model_is_refused(tmp_path):
 def test_only_early_stopping_like_callbacks_are_stateful():
     callbacks = [keras.callbacks.EarlyStopping(), keras.callbacks.TerminateOnNaN(), keras.callbacks.ReduceLROnPlateau()]
     assert stateful_callbacks(callbacks) == [callbacks[0], callbacks[2]]
+    # the default stop rule is a subclass: it keeps its patience and best weights across a resume too
+    from forecast_cli.callbacks import EarlyStopping
+
+    relative = EarlyStopping(min_delta_ratio=0.02)
+    assert stateful_callbacks([relative]) == [relative]
 
 
 def epoch_order(epoch: int, seed: int = 3):

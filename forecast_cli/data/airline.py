@@ -4,7 +4,6 @@ scaling fit on the training months, 12-month windows (see conf/data/airline.yaml
 
 from dataclasses import dataclass
 
-
 from forecast_cli.data.base import SPLIT_BY_TIME, DataConfig, SeriesData
 from forecast_cli.data.registry import DATA
 from forecast_cli.provenance import sha256_bytes

@@ -10,20 +10,27 @@ from typing import Any, Dict, List, Optional
 import keras
 import numpy as np
 
-from forecast_cli import callbacks as forecast_callbacks
 from forecast_cli.checkpoint import Checkpoint, save_checkpoint
 from forecast_cli.errors import ForecastError, TrainingDiverged
 
 # What a callback remembers between epochs: without it, a resumed run would decide differently.
 STATEFUL_ATTRIBUTES = {
     keras.callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
-    forecast_callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
     keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
 }
 
 
+def stateful_attributes(callback) -> tuple:
+    """What `callback` remembers, found through its class hierarchy (forecast_cli.callbacks.EarlyStopping
+    is a keras EarlyStopping); () for a callback that keeps no state between epochs."""
+    for cls in type(callback).__mro__:
+        if cls in STATEFUL_ATTRIBUTES:
+            return STATEFUL_ATTRIBUTES[cls]
+    return ()
+
+
 def stateful_callbacks(callbacks: List[Any]) -> List[Any]:
-    return [c for c in callbacks if type(c) in STATEFUL_ATTRIBUTES]
+    return [c for c in callbacks if stateful_attributes(c)]
 
 
 class ShuffleEpoch(keras.callbacks.Callback):
@@ -124,7 +131,7 @@ def _assign_all(variables, values, what: str) -> None:
 
 def _callback_state(callback) -> Dict[str, Any]:
     state = {}
-    for key in STATEFUL_ATTRIBUTES[type(callback)]:
+    for key in stateful_attributes(callback):
         value = getattr(callback, key, None)
         if isinstance(value, list):
             state[key] = [np.asarray(v) for v in value]

@@ -32,8 +32,8 @@ def steps_per_execution(cfg, strategy) -> int:
     """Keras 3.15 `fit` fails with several steps per execution under MirroredStrategy with 2+ replicas
     (a `Placeholder` error in its multi-step while loop, even with the optimizer built): one step there.
     TPUStrategy keeps the setting: steps per execution is what TPUs are fed with (not testable here)."""
-    mirrored = "TPU" not in type(strategy).__name__
-    if cfg.steps_per_execution > 1 and strategy.num_replicas_in_sync > 1 and mirrored:
+    tpu = "TPU" in type(strategy).__name__
+    if cfg.steps_per_execution > 1 and strategy.num_replicas_in_sync > 1 and not tpu:
         log.warning(
             "trainer.steps_per_execution=%d needs a single replica in Keras fit: using 1 under %d replicas",
             cfg.steps_per_execution, strategy.num_replicas_in_sync,
