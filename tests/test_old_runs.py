@@ -1,0 +1,68 @@
+"""Run directories written by forecast 0.1.0 before the package was regrouped (tests/fixtures/old_runs,
+made as its README says) still evaluate and resume with today's code."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_forecast
+
+FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text())
+
+
+def history_rows(run: Path):
+    with open(run / "history.csv") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def old_run(tmp_path):
+    """A copy of a fixture run: evaluate and resume write into the run directory."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(FIXTURES / name, target)
+        return target
+
+    return copy
+
+
+def test_an_old_completed_run_evaluates_to_its_own_metrics(old_run, tmp_path):
+    run = old_run("completed")
+    result = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    evaluation = read_json(run / "evaluation.json")
+    saved = read_json(run / "metrics.json")
+    assert evaluation["same_data_as_training"] is True
+    assert evaluation["windows"] == 10  # 12 test months + 12 months of look-back, 15-month windows
+    assert set(evaluation["metrics"]) == {k for k in saved if k.startswith("test/")}
+    for key, value in evaluation["metrics"].items():
+        assert value == pytest.approx(saved[key], abs=1e-6), key
+    assert evaluation["max_abs_diff_vs_training"] <= 1e-6
+
+
+def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(old_run, tmp_path):
+    run = old_run("interrupted")
+    before = history_rows(run)
+    assert read_json(run / "run.json")["status"] == "interrupted"
+    result = run_forecast(["train", f"resume={run}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    record = read_json(run / "run.json")
+    assert record["status"] == "completed"
+    assert record["epochs_completed"] == 40
+    assert record["resumes"][-1]["from_epoch"] == len(before)
+    after = history_rows(run)
+    assert [row["epoch"] for row in after] == [str(e) for e in range(1, 41)]
+    assert after[: len(before)] == before  # the epochs trained before the stop are kept as they were
+    metrics = read_json(run / "metrics.json")
+    expected = read_json(FIXTURES / "uninterrupted_metrics.json")
+    assert metrics.keys() == expected.keys()
+    for key, value in metrics.items():
+        assert value == pytest.approx(expected[key], abs=1e-6), key
