@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast_cli.trainer._callbacks import read_history_csv
+from forecast_cli.trainer.run_callbacks.history import read_history_csv
 
 HERE = Path(__file__).resolve().parent
 FORECAST = str(Path(sys.executable).parent / "forecast")
@@ -82,11 +82,10 @@ def pipeline_throughput(jena, seconds=10.0):
     """Windows/s that forecast's training pipeline alone yields (default batch, no model), over whole epochs."""
     from hydra import compose, initialize_config_module
 
-    from forecast_cli.prepare import prepare_data
-    from forecast_cli.schema import register_schemas
-    from forecast_cli.window import epoch_variable, make_dataset
+    import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+    from forecast_cli.data.pipeline import epoch_variable, make_dataset
+    from forecast_cli.data.prepare import prepare_data
 
-    register_schemas()
     with initialize_config_module("forecast_cli.conf", version_base="1.3"):
         cfg = compose("train", overrides=tutorial_experiment(jena))
     prepared = prepare_data(cfg.data, cfg.window)

@@ -3,7 +3,7 @@
     python benchmarks/iterator_stall.py JENA_CSV
 
 Trains the tutorial LSTM (batch 256) for 6 epochs with `fit` on the same gather pipeline twice: with
-tf.data's autotuner on (its default) and off (what forecast_cli/window.py ships). Prints every
+tf.data's autotuner on (its default) and off (what forecast_cli/data/pipeline.py ships). Prints every
 epoch's wall time and the time to its first training step: with the autotuner on, about half of the
 epochs on a 2-core machine wait 1.5-2.5 s before their first step.
 """

@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tutorial_baseline import INPUT_WIDTH, LABEL_WIDTH, SHIFT, load_splits, tutorial_lstm  # noqa: E402
 
 from forecast_cli.callbacks import EarlyStopping  # noqa: E402
-from forecast_cli.window import WindowSpec, make_dataset, window_starts  # noqa: E402
+from forecast_cli.data.pipeline import make_dataset  # noqa: E402
+from forecast_cli.data.window import WindowSpec, window_starts  # noqa: E402
 
 
 def main() -> None:

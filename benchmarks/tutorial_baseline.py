@@ -20,7 +20,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from forecast_cli.data.jena import preprocess, read_jena  # noqa: E402
+from forecast_cli.data.loaders.jena import preprocess, read_jena  # noqa: E402
 
 INPUT_WIDTH, LABEL_WIDTH, SHIFT, BATCH = 24, 24, 1, 32
 TARGET = "T (degC)"

@@ -1,22 +1,17 @@
-"""The `forecast` console script: dispatches `forecast <command> ...` to the command's Hydra app.
+"""The `forecast` console script: dispatches `forecast <command> ...` to the command's module
+(`commands.COMMANDS`), which exposes a `commands.base.Command`.
 
 Hydra's own flags (-m, --cfg, --info, --help, -sc) pass through untouched. Nothing here imports
-TensorFlow; the apps import it only once a run needs it.
+TensorFlow; the commands import it only once a run needs it.
 """
 
-import importlib
 import os
 import sys
 from typing import List, Optional
 
 from forecast_cli import __version__
+from forecast_cli.commands import COMMANDS, load_command
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
-
-COMMANDS = {
-    "train": ("forecast_cli.train", "train a model: forecast train model=lstm data=csv data.path=FILE ..."),
-    "evaluate": ("forecast_cli.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
-    "compare": ("forecast_cli.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
-}
 
 USAGE = f"""usage: forecast <command> [hydra flags] [key=value ...]
 
@@ -31,7 +26,7 @@ examples:
   forecast train -m model=linear,lstm optimizer.learning_rate=1e-3,1e-2
   forecast train --cfg job                         # print the composed config, run nothing
   forecast evaluate run=outputs/train/<date>/<time>_lstm
-  forecast train -m experiment=glob(tutorial/*) data.path=jena_climate_2009_2016_hourly.csv
+  forecast train -m 'experiment=glob(tutorial/*)' data.path=jena_climate_2009_2016_hourly.csv
   forecast compare outputs/train/<date>/<time>_sweep
 
 `forecast <command> --help` lists the config groups and their options.
@@ -49,50 +44,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args[0] in ("-V", "--version"):
         print(f"forecast {__version__}")
         return 0
-    command, rest = args[0], args[1:]
-    if command not in COMMANDS:
-        report_user_error(f"unknown command '{command}': use one of {', '.join(COMMANDS)} (see forecast --help)")
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        report_user_error(f"unknown command '{name}': use one of {', '.join(COMMANDS)} (see forecast --help)")
         return USER_ERROR_EXIT_CODE
-    app = importlib.import_module(COMMANDS[command][0])
-    if hasattr(app, "run_command"):  # a plain command, not a Hydra app
-        return app.run_command(rest)
     try:
-        from forecast_cli.overrides import check_overrides, prints_job_config_only
-
-        rest = app.rewrite_args(rest)
-        composed = check_overrides(command, app.CONFIG_NAME, rest, app.validate_config)
+        return load_command(name).run(rest)
     except ForecastError as exc:
         if full_error_requested():
             raise
         report_user_error(str(exc))
         return USER_ERROR_EXIT_CODE
-    if composed and prints_job_config_only(rest):
-        # Hydra would compose the same config a second time only to print it (tested identical)
-        from omegaconf import OmegaConf
-
-        sys.stdout.write(OmegaConf.to_yaml(composed[0]))
-        return 0
-    return _run_hydra_app(app, rest)
-
-
-def _run_hydra_app(app, args: List[str]) -> int:
-    sys.argv = [sys.argv[0], *args]
-    app.main()
-    return 0
 
 
 def _shell_completion(args: List[str]) -> int:
     """Hydra's completion script calls `forecast -sc query=bash` with the whole line in COMP_LINE."""
     if not any(a.startswith("query=") for a in args):
-        return _run_hydra_app(importlib.import_module(COMMANDS["train"][0]), args)
-    words = os.environ.get("COMP_LINE", "").split()
-    ends_with_space = os.environ.get("COMP_LINE", "").endswith(" ")
+        return load_command("train").complete(args)  # `-sc install=bash`: Hydra's script, for any command
+    line = os.environ.get("COMP_LINE", "")
+    words, ends_with_space = line.split(), line.endswith(" ")
     if len(words) >= 2 and words[1] in COMMANDS and (len(words) > 2 or ends_with_space):
-        app = importlib.import_module(COMMANDS[words[1]][0])
-        if hasattr(app, "run_command"):
-            return 0  # a plain command takes paths: the shell completes them
         os.environ["COMP_LINE"] = " ".join([words[0], *words[2:]]) + (" " if ends_with_space else "")
-        return _run_hydra_app(app, args)
+        return load_command(words[1]).complete(args)
     prefix = words[1] if len(words) == 2 and not ends_with_space else ""
     print(" ".join(name for name in COMMANDS if name.startswith(prefix)))
     return 0

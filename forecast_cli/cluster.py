@@ -80,29 +80,3 @@ def check_tpu_reachable(target: str, timeout_s: float) -> None:
         ensure_reachable(address.hostname, address.port, timeout_s, "the TPU")
         return
     ensure_reachable(*TPU_METADATA_HOST, timeout_s, f"the Google Cloud metadata server to resolve TPU '{target}'")
-
-
-def worker_args(args, config_name: str):
-    """Command-line arguments for this process: a non-chief worker of a multi-worker run works in a
-    temporary directory (removed when it ends), so only the chief leaves a run directory."""
-    if not any(MULTI_WORKER in arg for arg in args):
-        return args
-    import tempfile
-
-    from hydra import compose, initialize_config_module
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from forecast_cli.overrides import split_command_line
-
-    overrides, multirun, skip = split_command_line(args)
-    if multirun or skip:
-        return args
-    try:
-        with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-            chief = is_chief(compose(config_name, overrides=overrides).strategy)
-    except (HydraException, OmegaConfBaseException, ValueError, ForecastError):
-        return args  # check_overrides reports the mistake next
-    if chief:
-        return args
-    return [*args, f"hydra.run.dir={tempfile.mkdtemp(prefix='forecast-worker-')}", "hydra.output_subdir=null"]

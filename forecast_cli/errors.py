@@ -1,5 +1,5 @@
-"""The exception type for mistakes a user can fix, how the CLI reports them, and the two ways a
-training can end early without a bug (divergence, a stop signal)."""
+"""The exception type for mistakes a user can fix, how the CLI reports them, the range check every
+schema uses, and the two ways a training can end early without a bug (divergence, a stop signal)."""
 
 import os
 import sys
@@ -12,6 +12,12 @@ class ForecastError(Exception):
 
     The message must say what is wrong and how to fix it, on one line.
     """
+
+
+def require(condition: bool, key: str, message: str) -> None:
+    """Raise a ForecastError for a config value out of range, naming the key to change."""
+    if not condition:
+        raise ForecastError(f"{key} {message}")
 
 
 def report_user_error(message: str) -> None:

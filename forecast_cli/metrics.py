@@ -10,28 +10,9 @@ from typing import TYPE_CHECKING, Dict
 if TYPE_CHECKING:
     import numpy as np
 
-LOSSES = ("mse", "mae", "huber", "mspe")
+LOSSES = ("mse", "mae", "huber", "mspe")  # `trainer.loss`; the Keras classes are in losses.py
 METRICS = ("loss", "mae", "mse", "rmse", "mape", "mspe", "last_time_step_mse")
 EPSILON = 1e-7
-
-
-def keras_loss(name: str):
-    import keras
-
-    from forecast_cli._losses import MeanSquaredPercentageError
-
-    return {
-        "mse": keras.losses.MeanSquaredError,
-        "mae": keras.losses.MeanAbsoluteError,
-        "huber": keras.losses.Huber,
-        "mspe": MeanSquaredPercentageError,
-    }[name]()
-
-
-def keras_metrics():
-    import keras
-
-    return [keras.metrics.MeanAbsoluteError(name="mae")]
 
 
 class MetricAccumulator:

@@ -1,19 +1,22 @@
 """The `optimizer` config group: Keras optimizers built with `hydra.utils.instantiate` from `_target_`.
 
 `learning_rate` is a number or a `_target_` node of a Keras schedule, e.g.
-`optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`.
+`optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`. Values an
+optimizer's YAML sets are `???` here (one source of truth: conf/optimizer/*.yaml).
 """
 
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from forecast_cli.registry import require
+from omegaconf import MISSING
+
+from forecast_cli.errors import require
 
 
 @dataclass
 class OptimizerConfig:
-    _target_: str = "???"
-    learning_rate: Any = 1e-3
+    _target_: str = MISSING
+    learning_rate: Any = MISSING
     clipnorm: Optional[float] = None
     global_clipnorm: Optional[float] = None
 
@@ -43,9 +46,8 @@ class AdamWConfig(AdamConfig):
 @dataclass
 class SGDConfig(OptimizerConfig):
     _target_: str = "keras.optimizers.SGD"
-    learning_rate: Any = 0.01
-    momentum: float = 0.0
-    nesterov: bool = False
+    momentum: float = MISSING
+    nesterov: bool = MISSING
 
 
 @dataclass

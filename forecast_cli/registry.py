@@ -1,9 +1,11 @@
-"""Name -> implementation registries for config groups whose options are Python code.
+"""Name -> implementation registries for config groups whose options are Python code (data loaders,
+model families, training loops).
 
 Each implementation module registers itself with its schema dataclass; the schemas go to Hydra's
 ConfigStore under `schema/<group>/<name>` so that YAML files extend them without them showing up
-as group options. Modules are discovered by importing every module of the group's package, which
-must stay cheap: no TensorFlow at module top.
+as group options. A registry finds its modules by importing every public module (not a subpackage,
+not a name starting with `_`) of its package. `forecast --help` and `--cfg job` do this, so those
+modules must stay cheap to import: numpy, pandas, Keras and TensorFlow only inside functions.
 """
 
 import importlib
@@ -18,7 +20,7 @@ from forecast_cli.errors import ForecastError
 class Entry:
     name: str
     schema: type
-    build: Callable[..., Any]
+    implementation: Callable[..., Any]
 
 
 class Registry:
@@ -29,11 +31,11 @@ class Registry:
         self._discovered = False
 
     def register(self, name: str, schema: type) -> Callable[[Callable], Callable]:
-        def decorator(build: Callable) -> Callable:
+        def decorator(implementation: Callable) -> Callable:
             if name in self._entries:
                 raise RuntimeError(f"{self.group} '{name}' is registered twice")
-            self._entries[name] = Entry(name, schema, build)
-            return build
+            self._entries[name] = Entry(name, schema, implementation)
+            return implementation
 
         return decorator
 
@@ -42,7 +44,7 @@ class Registry:
             return
         package = importlib.import_module(self.package)
         for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_"):
+            if not module.ispkg and not module.name.startswith("_"):
                 importlib.import_module(f"{self.package}.{module.name}")
         self._discovered = True
 
@@ -62,9 +64,3 @@ class Registry:
         self.discover()
         for entry in self._entries.values():
             config_store.store(group=f"schema/{self.group}", name=entry.name, node=entry.schema)
-
-
-def require(condition: bool, key: str, message: str) -> None:
-    """Raise a ForecastError for a config value out of range, naming the key to change."""
-    if not condition:
-        raise ForecastError(f"{key} {message}")

@@ -11,7 +11,7 @@ def import_tensorflow():
         import tensorflow as tf
     except ImportError as exc:
         raise ForecastError(
-            "TensorFlow is not installed: pip install 'forecast[cpu]' (or 'forecast[gpu]' on a CUDA host)"
+            "TensorFlow is not installed: pip install 'forecast-cli[cpu]' (or 'forecast-cli[gpu]' on a CUDA host)"
         ) from exc
     return tf
 

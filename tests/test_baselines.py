@@ -7,14 +7,12 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 
-from forecast_cli.data.airline import PASSENGERS
-from forecast_cli.run_layout import RunDir
-from forecast_cli.schema import register_schemas
-from forecast_cli.training import run_training
+import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+from forecast_cli.data.loaders.airline import PASSENGERS
+from forecast_cli.run.layout import RunDir
+from forecast_cli.trainer.session import run_training
 
 from conftest import make_frame
-
-register_schemas()
 
 
 def train(tmp_path, overrides):

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from forecast_cli import atomic
-from forecast_cli.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from forecast_cli.trainer._lifecycle import RunCheckpoint, stateful_callbacks
-from forecast_cli.window import WindowConfig, epoch_variable, make_dataset, resolve_window, window_starts
+from forecast_cli.data.pipeline import epoch_variable, make_dataset
+from forecast_cli.data.window import WindowConfig, resolve_window, window_starts
+from forecast_cli.run import atomic
+from forecast_cli.run.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
+from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint, stateful_callbacks
 
 
 def tiny_model():

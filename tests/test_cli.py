@@ -163,7 +163,14 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     result = run_forecast(["train", "--help"], cwd=tmp_path)
     models = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "model").glob("*.yaml"))
     assert result.returncode == 0 and f"model: {', '.join(models)}" in result.stdout
-    assert "schema" not in result.stdout
+    assert "schema" not in result.stdout and "_base" not in result.stdout
+    assert "recipe: homl, tutorial\n" in result.stdout and "trainer: custom, fit\n" in result.stdout
+    experiments = [line for line in result.stdout.splitlines() if line.startswith("experiment: ")]
+    assert len(experiments) == 1 and "tutorial/lstm" in experiments[0] and "homl/seq2seq_gru" in experiments[0]
+    assert "tutorial_multi/ar_lstm" in experiments[0]
+    result = run_forecast(["evaluate", "--help"], cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("forecast evaluate: recompute the metrics")
+    assert "Config groups" not in result.stdout and "run: ???" in result.stdout
     result = run_forecast(["train", "--cfg", "job", "model=dense"], cwd=tmp_path)
     assert result.returncode == 0 and "name: dense" in result.stdout
     assert not (tmp_path / "outputs").exists()
@@ -174,7 +181,7 @@ def test_cfg_job_prints_exactly_what_hydra_prints(tmp_path, overrides):
     """`--cfg job` prints the config composed for validation instead of letting Hydra compose it again."""
     ours = run_forecast(["train", *overrides, "--cfg", "job"], cwd=tmp_path)
     hydra_itself = subprocess.run(
-        [sys.executable, "-c", "import sys, forecast_cli.train as app; sys.argv = sys.argv[:1] + sys.argv[1:]; app.main()",
+        [sys.executable, "-c", "import sys, forecast_cli.commands.train as app; sys.argv = sys.argv[:1] + sys.argv[1:]; app.main()",
          *overrides, "--cfg", "job"],
         cwd=tmp_path, capture_output=True, text=True,
     )

@@ -4,7 +4,7 @@ import csv
 
 from omegaconf import OmegaConf
 
-from forecast_cli.run_layout import COMPLETED, FAILED, RunDir
+from forecast_cli.run.layout import COMPLETED, FAILED, RunDir
 
 from conftest import run_forecast
 

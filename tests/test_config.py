@@ -7,12 +7,10 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
+from forecast_cli.commands.precheck import check_overrides
+from forecast_cli.commands.rewrite import rename_former_options
+from forecast_cli.commands.train import validate_config
 from forecast_cli.errors import ForecastError
-from forecast_cli.overrides import check_overrides
-from forecast_cli.schema import register_schemas
-from forecast_cli.train import validate_config
-
-register_schemas()
 
 
 def compose_train(overrides=()):
@@ -30,20 +28,67 @@ def test_default_config_composes_every_group():
     assert cfg.run_name == "lstm"
 
 
-def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_presets_keep_their_own():
+def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_recipes_keep_their_own():
     fast = compose_train()
     assert (fast.trainer.batch_size, fast.optimizer.learning_rate, fast.trainer.steps_per_execution) == (256, 0.005, 32)
     assert fast.trainer.callbacks.early_stopping.min_delta_ratio == 0.02
-    for preset in ("tutorial", "homl"):
-        cfg = compose_train([f"trainer={preset}"])
+    for recipe in ("tutorial", "homl"):
+        cfg = compose_train([f"recipe={recipe}"])
         assert (cfg.trainer.batch_size, cfg.optimizer.learning_rate, cfg.trainer.steps_per_execution) == (32, 0.001, 1)
         assert cfg.trainer.name == "fit"
-    tutorial = compose_train(["trainer=tutorial"]).trainer.callbacks.early_stopping
+        assert "recipe" not in cfg  # a recipe only sets trainer and optimizer keys
+    tutorial = compose_train(["recipe=tutorial"]).trainer.callbacks.early_stopping
     assert (tutorial.patience, tutorial.min_delta_ratio) == (2, 0.0)  # the tutorial's own stop rule
-    # the command line still wins over a preset's learning rate, and an experiment's preset over the default
-    assert compose_train(["trainer=tutorial", "optimizer.learning_rate=0.02"]).optimizer.learning_rate == 0.02
+    assert compose_train(["recipe=homl"]).trainer.callbacks.early_stopping is None
+    # the command line still wins over a recipe's learning rate, and an experiment's recipe over the default
+    assert compose_train(["recipe=tutorial", "optimizer.learning_rate=0.02"]).optimizer.learning_rate == 0.02
     assert compose_train(["experiment=tutorial/lstm"]).optimizer.learning_rate == 0.001
-    assert compose_train(["experiment=tutorial/lstm", "trainer=fit"]).optimizer.learning_rate == 0.005
+    assert compose_train(["experiment=tutorial/lstm", "~recipe"]).optimizer.learning_rate == 0.005
+
+
+@pytest.mark.parametrize("recipe", ["tutorial", "homl"])
+def test_the_recipes_former_trainer_names_still_compose_the_same_config(recipe):
+    """Command lines and saved runs (`.hydra/overrides.yaml`, read by resume) of 0.1 say `trainer=tutorial`."""
+    former = rename_former_options([f"trainer={recipe}", "model=gru"])
+    assert former == [f"recipe={recipe}", "model=gru"]
+    assert compose_train(former) == compose_train([f"recipe={recipe}", "model=gru"])
+    assert rename_former_options(["trainer=custom", "trainer.epochs=3"]) == ["trainer=custom", "trainer.epochs=3"]
+
+
+def _flat(node, prefix=""):
+    """{"a.b": value}; a `_target_` node below the top is one value."""
+    if isinstance(node, dict) and not (prefix and "_target_" in node):
+        return {k: v for key, value in node.items() for k, v in _flat(value, f"{prefix}{key}.").items()}
+    return {prefix[:-1]: node}
+
+
+def test_schema_defaults_never_contradict_the_yaml_of_their_option():
+    """One source of truth: a key an option's YAML sets is `???` in its schema or has the same default.
+    The data protocol keys of the shared DataConfig (scaler, split) are each dataset's own choice."""
+    from forecast_cli import optimizer
+    from forecast_cli.data.loaders import DATA
+    from forecast_cli.models import MODELS
+    from forecast_cli.trainer.loops import TRAINERS
+
+    schemas = {
+        "data": {name: DATA.get(name).schema for name in DATA.names()},
+        "model": {name: MODELS.get(name).schema for name in MODELS.names()},
+        "trainer": {name: TRAINERS.get(name).schema for name in TRAINERS.names()},
+        "optimizer": dict(optimizer.SCHEMAS),
+    }
+    dataset_protocol = ("scaler", "scaler_range", "split.")
+    contradictions = []
+    for group, options in schemas.items():
+        for name, schema in options.items():
+            defaults = _flat(OmegaConf.to_container(OmegaConf.structured(schema)))
+            composed = _flat(OmegaConf.to_container(compose_train([f"{group}={name}"])[group]))
+            for key, default in defaults.items():
+                if group == "data" and key.startswith(dataset_protocol):
+                    continue
+                if default != "???" and composed.get(key, default) != default:
+                    contradictions.append(f"{group}={name} {key}: schema {default!r}, yaml {composed[key]!r}")
+    assert len(schemas["model"]) == 12 and len(schemas["trainer"]) == 2
+    assert contradictions == []
 
 
 @pytest.mark.parametrize(
@@ -82,6 +127,7 @@ def test_unknown_key_and_wrong_type_fail_at_composition():
         ("model.dropout=1.5", "model.dropout must be in [0, 1)"),
         ("optimizer.learning_rate=-1", "optimizer.learning_rate must be > 0"),
         ("data.scaler=robust", "data.scaler must be one of"),
+        ("trainer.verbose=3", "trainer.verbose must be one of auto, bar, epoch, silent, 0, 1, 2, got '3'"),
     ],
 )
 def test_ranges_are_checked(override, message):
@@ -90,10 +136,19 @@ def test_ranges_are_checked(override, message):
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize("verbose, keras_value", [("0", 0), ("1", 1), ("2", 2), ("silent", 0), ("epoch", 2)])
+def test_keras_own_verbosity_numbers_are_accepted(verbose, keras_value):
+    from forecast_cli.trainer.context import keras_verbosity
+
+    cfg = compose_train([f"trainer.verbose={verbose}"])
+    validate_config(cfg)
+    assert keras_verbosity(cfg.trainer.verbose) == keras_value
+
+
 def test_every_job_of_a_sweep_is_checked_before_running():
     with pytest.raises(ForecastError, match="window.input_width must be >= 1, got -2"):
-        check_overrides("train", "train", ["-m", "model=linear,lstm", "window.input_width=4,-2"], validate_config)
-    check_overrides("train", "train", ["-m", "model=linear,lstm", "window.input_width=4,8"], validate_config)
+        check_overrides("train", ["-m", "model=linear,lstm", "window.input_width=4,-2"], validate_config, "hint")
+    check_overrides("train", ["-m", "model=linear,lstm", "window.input_width=4,8"], validate_config, "hint")
 
 
 def test_resolved_config_has_no_interpolations():

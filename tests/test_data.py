@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_cli.data.base import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData, SplitConfig
-from forecast_cli.data.csv_file import CsvDataConfig, load_csv
+from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
+from forecast_cli.data.loaders.sine import SineDataConfig, load_sine
 from forecast_cli.data.scaling import Scaler, fit_scaler
-from forecast_cli.data.sine import SineDataConfig, load_sine
-from forecast_cli.data.split import split_series
+from forecast_cli.data.series import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.split import SplitConfig, split_series
 from forecast_cli.errors import ForecastError
 
 from conftest import make_frame
@@ -168,8 +168,8 @@ def test_ltsf_fractions_are_time_series_librarys_7_1_2():
 def test_ltsf_first_test_target_is_the_first_test_row(tmp_path):
     from omegaconf import OmegaConf
 
-    from forecast_cli.prepare import prepare_data
-    from forecast_cli.window import WindowConfig
+    from forecast_cli.data.prepare import prepare_data
+    from forecast_cli.data.window import WindowConfig
 
     path = tmp_path / "rows.csv"
     pd.DataFrame({"x": np.arange(200, dtype=float)}).to_csv(path, index=False)

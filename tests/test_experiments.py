@@ -6,14 +6,13 @@ import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
+import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+from forecast_cli.commands.rewrite import expand_experiment_globs, experiment_names
 from forecast_cli.errors import ForecastError
-from forecast_cli.experiments import expand_experiment_globs, experiment_names
-from forecast_cli.schema import register_schemas
 
 from conftest import run_forecast
 from test_jena import raw_frame
 
-register_schemas()
 TABLES = {
     "tutorial": ["baseline", "conv", "dense", "linear", "lstm", "multi_step_dense"],
     "tutorial_multi": ["ar_lstm", "conv", "dense", "last", "linear", "lstm", "repeat"],

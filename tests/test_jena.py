@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_cli.data.jena import JenaDataConfig, load_jena
+from forecast_cli.data.loaders.jena import JenaDataConfig, load_jena
 from forecast_cli.errors import ForecastError
 
 COLUMNS = [

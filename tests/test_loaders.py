@@ -5,21 +5,20 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.data.airline import AirlineDataConfig, load_airline
-from forecast_cli.data.covid import CovidDataConfig, load_covid
-from forecast_cli.data.ett import ETTDataConfig, load_ett
-from forecast_cli.data.sincos import SinCosDataConfig, load_sincos
+from forecast_cli.data.loaders.airline import AirlineDataConfig, load_airline
+from forecast_cli.data.loaders.covid import CovidDataConfig, load_covid
+from forecast_cli.data.loaders.ett import ETTDataConfig, load_ett
+from forecast_cli.data.loaders.sincos import SinCosDataConfig, load_sincos
+from forecast_cli.data.prepare import prepare_data
+from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError
-from forecast_cli.prepare import prepare_data
-from forecast_cli.window import WindowConfig
 
 
 def compose_data(name, **overrides):
     from hydra import compose, initialize_config_module
 
-    from forecast_cli.schema import register_schemas
+    import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 
-    register_schemas()
     with initialize_config_module("forecast_cli.conf", version_base="1.3"):
         cfg = compose("train", overrides=[f"data={name}", *[f"{k}={v}" for k, v in overrides.items()]])
     return cfg.data

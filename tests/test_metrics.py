@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from forecast_cli.metrics import MetricAccumulator, keras_loss
+from forecast_cli.losses import keras_loss
+from forecast_cli.metrics import MetricAccumulator
 
 
 def batches(seed=0):

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.artifacts import load_model
+from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
-from forecast_cli.window import WindowConfig, resolve_window
+from forecast_cli.run.model_files import load_model
 
 SPEC = resolve_window(WindowConfig(6, 3, 3, label_columns=["b", "a"]), ["a", "b", "c"], ["a"])
 # ar_lstm feeds predictions back as inputs: its labels are every input column

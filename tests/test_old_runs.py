@@ -66,3 +66,30 @@ def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(o
     assert metrics.keys() == expected.keys()
     for key, value in metrics.items():
         assert value == pytest.approx(expected[key], abs=1e-6), key
+
+
+def test_the_resume_check_reads_only_the_checkpoint_state_and_the_job_loads_it_once(old_run, monkeypatch):
+    from hydra import compose, initialize_config_module
+
+    import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+    from forecast_cli.commands.rewrite import resume_args
+    from forecast_cli.run import checkpoint
+    from forecast_cli.run.layout import RunDir
+    from forecast_cli.run.resume import check_resumable, load_resume_checkpoint
+
+    run = old_run("interrupted")
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        cfg = compose("train", overrides=resume_args([f"resume={run}"]))
+    real_load = checkpoint.load_checkpoint
+    loads = []
+
+    def counting_load(path):
+        loads.append(path)
+        return real_load(path)
+
+    monkeypatch.setattr(checkpoint, "load_checkpoint", counting_load)
+    check_resumable(cfg)
+    assert loads == []
+    restored = load_resume_checkpoint(RunDir(run))
+    assert loads == [run / "checkpoint.npz"] and restored.epochs_completed == 1
+    assert len(restored.model) > 0 and len(restored.optimizer) > 0

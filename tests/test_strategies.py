@@ -135,7 +135,7 @@ def test_fit_runs_one_step_per_execution_under_mirrored_replicas_only():
     # trains with the default 32); a single replica and a TPU keep the setting
     from types import SimpleNamespace
 
-    from forecast_cli.trainer.fit import steps_per_execution
+    from forecast_cli.trainer.loops.fit import steps_per_execution
 
     def strategy(class_name, replicas):
         return type(class_name, (), {"num_replicas_in_sync": replicas})()

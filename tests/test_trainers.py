@@ -10,18 +10,17 @@ import tensorflow as tf
 from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
-import forecast_cli.models._layers  # noqa: F401  (registers the custom layers for keras.models.load_model)
-from forecast_cli.artifacts import load_model
+import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+import forecast_cli.models.layers  # noqa: F401  (registers the custom layers for keras.models.load_model)
+from forecast_cli.data.prepare import prepare_data
 from forecast_cli.errors import TrainingDiverged
 from forecast_cli.models import build_model
-from forecast_cli.prepare import prepare_data
-from forecast_cli.run_layout import RunDir
-from forecast_cli.schema import register_schemas
-from forecast_cli.training import run_training
+from forecast_cli.run.layout import RunDir
+from forecast_cli.run.model_files import load_model
+from forecast_cli.trainer.session import run_training
 
 from conftest import make_frame, tiny_train_overrides
 
-register_schemas()
 TRAIN_WINDOWS = int(400 * 0.7) - 13 + 1  # make_frame rows, input 12 + shift 1
 
 

@@ -8,17 +8,15 @@ import tensorflow as tf
 from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
-from forecast_cli.atomic import read_json
-from forecast_cli.metrics import METRICS
+import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
+from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.prepare import prepare_data
-from forecast_cli.run_layout import RunDir
-from forecast_cli.schema import register_schemas
-from forecast_cli.training import run_training
+from forecast_cli.metrics import METRICS
+from forecast_cli.run.atomic import read_json
+from forecast_cli.run.layout import RunDir
+from forecast_cli.trainer.session import run_training
 
 from conftest import tiny_train_overrides
-
-register_schemas()
 
 
 def compose_train(overrides):

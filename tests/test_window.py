@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from forecast_cli.window import WindowConfig, make_dataset, resolve_window, window_starts
+from forecast_cli.data.pipeline import make_dataset
+from forecast_cli.data.window import WindowConfig, resolve_window, window_starts
 
 
 def naive_windows(values, input_width, label_width, shift, label_idx):
@@ -74,7 +75,7 @@ def test_steps_ahead_matches_hands_on_mls_sequence_targets():
 def test_a_window_config_saved_without_steps_ahead_means_one_step():
     from omegaconf import OmegaConf
 
-    from forecast_cli.window import total_window
+    from forecast_cli.data.window import total_window
 
     saved = OmegaConf.create({"input_width": 6, "label_width": 2, "shift": 2, "label_columns": None, "input_columns": None})
     assert total_window(saved) == 8 and resolve_window(saved, ["x"], ["x"]).steps_ahead == 1

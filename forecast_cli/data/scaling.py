@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Sequence
 
-from forecast_cli.atomic import read_json, write_json_atomic
+from forecast_cli.run.atomic import read_json, write_json_atomic
 
 if TYPE_CHECKING:
     import numpy as np
+
+SCALERS = ("standard", "minmax", "none")
 
 
 @dataclass

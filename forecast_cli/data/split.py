@@ -7,15 +7,47 @@ window's input part), so that their first target is the split's first row.
 SPLIT_BY_SERIES assigns whole series instead (the Hands-On ML protocol for many short series).
 """
 
-from typing import TYPE_CHECKING, Dict, List, Tuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from forecast_cli.data.base import SPLIT_BY_SERIES, SeriesData, SplitConfig
-from forecast_cli.errors import ForecastError
+from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
+from forecast_cli.errors import ForecastError, require
 
 if TYPE_CHECKING:
     import numpy as np
 
 SPLITS = ("train", "val", "test")
+# tutorial: windows inside each split; ltsf (Time-Series-Library): validation and test windows look
+# back into the previous split, so that their first target is the split's first row
+PROTOCOLS = ("tutorial", "ltsf")
+
+
+@dataclass
+class SplitConfig:
+    """Chronological fractions; the test split gets the rest (tutorial: 70/20/10, ltsf: 7:1:2)."""
+
+    protocol: str = "tutorial"
+    train: float = 0.7
+    val: float = 0.2
+    # ltsf only: fixed [train, val, test] row counts from the first row (ETTh: 12/4/4 months of 720
+    # hours); rows after them are unused. null: the fractions.
+    rows: Optional[List[int]] = None
+
+    def __post_init__(self) -> None:
+        require(self.protocol in PROTOCOLS, "data.split.protocol", f"must be one of {', '.join(PROTOCOLS)}, got '{self.protocol}'")
+        require(
+            self.rows is None or (len(self.rows) == 3 and all(r >= 1 for r in self.rows)),
+            "data.split.rows",
+            f"must be null or [train, val, test] row counts >= 1, got {self.rows}",
+        )
+        require(self.rows is None or self.protocol == "ltsf", "data.split.rows", "needs data.split.protocol=ltsf")
+        require(0 < self.train < 1, "data.split.train", f"must be in (0, 1), got {self.train}")
+        require(0 <= self.val < 1, "data.split.val", f"must be in [0, 1), got {self.val}")
+        require(
+            self.train + self.val < 1,
+            "data.split",
+            f"train + val must leave rows for test (got {self.train} + {self.val}): lower one of them",
+        )
 
 
 def split_bounds(n: int, cfg: SplitConfig) -> Tuple[int, int]:

@@ -5,9 +5,15 @@ the families at registration time."""
 from dataclasses import dataclass
 from typing import Callable
 
-from forecast_cli.models.base import ModelConfig, apply_output, check_head_and_output, forecast_head, model_input
-from forecast_cli.models.base import sequence_head
-from forecast_cli.registry import require
+from forecast_cli.errors import require
+from forecast_cli.models.base import (
+    ModelConfig,
+    apply_output,
+    check_head_and_output,
+    forecast_head,
+    model_input,
+    sequence_head,
+)
 
 
 @dataclass
@@ -16,7 +22,7 @@ class RecurrentConfig(ModelConfig):
     layers: int = 1
     dropout: float = 0.0
     recurrent_dropout: float = 0.0
-    # last: the final state feeds a single-shot Dense head; sequence: a TimeDistributed Dense at every step
+    # last: the final state feeds a single-shot Dense head; sequence: a Dense at every step (on the last axis)
     head: str = "last"
     output: str = "direct"  # direct | residual | nonneg_growth (see models/base.py)
     zero_init: bool = False

@@ -3,10 +3,9 @@ as the next input. It predicts every input column, so the labels must be the inp
 
 from dataclasses import dataclass
 
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, require
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, model_input
-from forecast_cli.models.registry import MODELS
-from forecast_cli.registry import require
 
 
 @dataclass
@@ -22,7 +21,7 @@ class ARLSTMConfig(ModelConfig):
 def build(cfg: ARLSTMConfig, spec):
     import keras
 
-    from forecast_cli.models._layers import FeedBack
+    from forecast_cli.models.layers import FeedBack
 
     if tuple(spec.label_columns) != tuple(spec.input_columns) or spec.steps_ahead != 1:
         raise ForecastError(

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from forecast_cli.errors import ForecastError
-from forecast_cli.registry import require
+from forecast_cli.errors import ForecastError, require
 
 INPUT_MODES = ("all", "last")
 HEADS = ("last", "sequence")
 # direct: the head's output; residual: last observed value + the head's output (the tutorial's
-# ResidualWrapper); nonneg_growth: max((1 + output) * last observed value, 0) (seed 004's COVID layer)
+# ResidualWrapper); nonneg_growth: max((1 + output) * last observed value, 0) (the TF2 notes' COVID-19 layer)
 OUTPUTS = ("direct", "residual", "nonneg_growth")
 
 
@@ -82,7 +81,7 @@ def apply_output(inputs, outputs, spec, output: str, head: str):
     """Turn the head's output into the forecast as `model.output` says (see OUTPUTS)."""
     import keras
 
-    from forecast_cli.models._layers import LastValue, NonNegativeGrowth, PreviousSteps
+    from forecast_cli.models.layers import LastValue, NonNegativeGrowth, PreviousSteps
 
     if output == "direct":
         return outputs

@@ -4,10 +4,9 @@
 from dataclasses import dataclass, field
 from typing import List
 
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, require
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, forecast_head, model_input
-from forecast_cli.models.registry import MODELS
-from forecast_cli.registry import require
 
 
 @dataclass

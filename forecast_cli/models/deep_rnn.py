@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
+from forecast_cli.errors import require
+from forecast_cli.models import MODELS
 from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
-from forecast_cli.models.registry import MODELS
-from forecast_cli.registry import require
 
 CELLS = ("simple_rnn", "lstm", "gru", "layernorm_rnn")
 
@@ -25,7 +25,7 @@ class DeepRNNConfig(RecurrentConfig):
 def build(cfg: DeepRNNConfig, spec):
     import keras
 
-    from forecast_cli.models._layers import LayerNormSimpleRNNCell
+    from forecast_cli.models.layers import LayerNormSimpleRNNCell
 
     def layer(units, return_sequences, name):
         if cfg.cell == "layernorm_rnn":

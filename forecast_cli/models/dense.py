@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from typing import List
 
+from forecast_cli.errors import require
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, check_inputs_mode, flatten_steps, forecast_head, model_input
-from forecast_cli.models.registry import MODELS
-from forecast_cli.registry import require
 
 
 @dataclass

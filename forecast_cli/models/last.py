@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from forecast_cli.errors import ForecastError
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, label_positions, model_input
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass
@@ -16,10 +16,10 @@ class LastValueConfig(ModelConfig):
 def build(cfg: LastValueConfig, spec):
     import keras
 
-    from forecast_cli.models._layers import LastValue
+    from forecast_cli.models.layers import LastValue
 
     if spec.steps_ahead != 1:
-        raise ForecastError(f"model=last forecasts one value per label step: set window.steps_ahead=1")
+        raise ForecastError("model=last forecasts one value per label step: set window.steps_ahead=1")
     inputs = model_input(spec)
     outputs = LastValue(label_positions(spec, "model=last"), spec.label_width, name="forecast")(inputs)
     return keras.Model(inputs, outputs, name="last")

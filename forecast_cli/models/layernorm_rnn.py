@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
+from forecast_cli.models import MODELS
 from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass
@@ -16,7 +16,7 @@ class LayerNormRNNConfig(RecurrentConfig):
 def build(cfg: LayerNormRNNConfig, spec):
     import keras
 
-    from forecast_cli.models._layers import LayerNormSimpleRNNCell
+    from forecast_cli.models.layers import LayerNormSimpleRNNCell
 
     def layer(units, return_sequences, name):
         return keras.layers.RNN(LayerNormSimpleRNNCell(units, cfg.activation), return_sequences=return_sequences, name=name)

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, check_inputs_mode, flatten_steps, forecast_head, model_input
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass

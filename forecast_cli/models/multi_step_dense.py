@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 from typing import List
 
+from forecast_cli.models import MODELS
 from forecast_cli.models.dense import DenseConfig, build_dense
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass

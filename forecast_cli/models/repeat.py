@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from forecast_cli.errors import ForecastError
+from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, label_positions, model_input
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass
@@ -16,7 +16,7 @@ class RepeatConfig(ModelConfig):
 def build(cfg: RepeatConfig, spec):
     import keras
 
-    from forecast_cli.models._layers import PreviousSteps
+    from forecast_cli.models.layers import PreviousSteps
 
     if spec.label_width > spec.input_width or spec.steps_ahead != 1:
         raise ForecastError(

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
+from forecast_cli.models import MODELS
 from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
-from forecast_cli.models.registry import MODELS
 
 
 @dataclass

@@ -1,5 +1,3 @@
-"""The `trainer` config group: training loops, one module per `conf/trainer/*.yaml`."""
-
-from forecast_cli.trainer.registry import TRAINERS
-
-__all__ = ["TRAINERS"]
+"""The training stage of a run: `session.run_training` takes a composed config to metrics and
+artifacts; the loops of the `trainer` group are in `loops/` (one per `conf/trainer/*.yaml`); every
+callback a run installs is assembled in `run_callbacks/`."""

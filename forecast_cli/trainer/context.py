@@ -1,10 +1,10 @@
-"""What a training loop receives, and the callbacks that every loop installs."""
+"""What a training loop receives (assembled by `session.run_training`)."""
 
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List
 
-from forecast_cli.run_layout import RunDir
+from forecast_cli.run.layout import RunDir
 
 
 @dataclass
@@ -16,32 +16,17 @@ class TrainingContext:
     cfg: Any  # the trainer config node
     run: RunDir
     strategy: Any
-    # Every Keras callback of the run, in order: the user's, TensorBoard, then the run's own
-    # (shuffle epoch, NaN guard, checkpoint, stop on signal). A loop adds its EpochRecorder first,
-    # drives them all through keras.callbacks.CallbackList and honours model.stop_training.
+    # Every Keras callback of the run, in the order `run_callbacks.build_callbacks` gives them. A loop
+    # drives them all (through keras.callbacks.CallbackList) and honours model.stop_training.
     callbacks: List[Any] = field(default_factory=list)
     initial_epoch: int = 0  # > 0 when resuming: the epochs already completed
 
 
 def keras_verbosity(mode: str) -> int:
+    """`trainer.verbose` as Keras' number: auto (a bar on a terminal, else a line per epoch), bar,
+    epoch, silent, or Keras' own 0, 1, 2."""
     if mode == "auto":
         return 1 if sys.stdout.isatty() else 2
+    if mode in ("0", "1", "2"):
+        return int(mode)
     return {"bar": 1, "epoch": 2, "silent": 0}[mode]
-
-
-def build_callbacks(cfg, run: RunDir) -> List[Any]:
-    """User callbacks from `trainer.callbacks` (`_target_` nodes) plus TensorBoard."""
-    import keras
-    from hydra.utils import instantiate
-
-    callbacks = [instantiate(node, _convert_="all") for node in cfg.callbacks.values() if node is not None]
-    if cfg.tensorboard.enabled:
-        callbacks.append(
-            keras.callbacks.TensorBoard(
-                log_dir=str(run.tensorboard_dir),
-                histogram_freq=cfg.tensorboard.histogram_freq,
-                write_graph=cfg.tensorboard.write_graph,
-                update_freq=cfg.tensorboard.update_freq,
-            )
-        )
-    return callbacks

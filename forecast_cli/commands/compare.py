@@ -1,0 +1,103 @@
+"""`forecast compare <sweep dir | run dirs...>`: one row per run (validation and test metrics), as a
+rich table, a CSV and the tutorial's bar chart of validation vs test metric per run (PNG).
+
+A plain command, not a Hydra app: it reads finished runs and composes no config.
+"""
+
+import argparse
+from pathlib import Path
+from typing import Any, Dict, List
+
+from forecast_cli.commands.base import PlainCommand
+from forecast_cli.errors import ForecastError
+from forecast_cli.metrics import METRICS
+from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, find_runs
+
+PARSER = argparse.ArgumentParser(
+    prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."
+)
+PARSER.add_argument("paths", nargs="+", help="a sweep directory, or run directories")
+PARSER.add_argument("--metric", default="mae", help=f"the metric of the chart: {', '.join(METRICS)} (default mae)")
+PARSER.add_argument("--output", default=None, help="where to write the CSV and PNG (default: the sweep directory, else .)")
+
+
+def run_label(run: RunDir) -> str:
+    from omegaconf import OmegaConf
+
+    if run.config_yaml.is_file():
+        name = OmegaConf.load(run.config_yaml).get("run_name")
+        if name:
+            return str(name)
+    return run.root.name
+
+
+def comparison_rows(runs: List[RunDir]) -> List[Dict[str, Any]]:
+    rows = []
+    for run in runs:
+        record = run.record()
+        row: Dict[str, Any] = {"run": run_label(run), "directory": str(run.root), "status": record.get("status")}
+        if run.metrics_json.is_file():
+            row.update(run.metrics())
+        rows.append(row)
+    return rows
+
+
+def plot_comparison(rows: List[Dict[str, Any]], metric: str, path: Path) -> None:
+    """Grouped bars, validation and test, one group per run (the tutorial's performance chart)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from forecast_cli.run.atomic import write_atomic
+
+    labels = [row["run"] for row in rows]
+    x = np.arange(len(rows))
+    figure, axis = plt.subplots(figsize=(max(6, 1.1 * len(rows) + 2), 4.5))
+    for offset, split in ((-0.17, "val"), (0.17, "test")):
+        values = [row.get(f"{split}/{metric}", float("nan")) for row in rows]
+        axis.bar(x + offset, values, width=0.34, label="Validation" if split == "val" else "Test")
+    axis.set_xticks(x, labels, rotation=45, ha="right")
+    axis.set_ylabel(metric)
+    axis.legend()
+    figure.tight_layout()
+    write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=100), mode="wb")
+    plt.close(figure)
+
+
+def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
+    if metric not in METRICS:
+        raise ForecastError(f"--metric {metric} is not a metric: choose one of {', '.join(METRICS)}")
+    runs = find_runs(paths)
+    rows = comparison_rows(runs)
+    completed = [row for row in rows if row["status"] == COMPLETED and f"test/{metric}" in row]
+    if not completed:
+        raise ForecastError(f"no completed run with a test/{metric} metric among {len(rows)} runs: train them first")
+    if output is not None:
+        target = ComparisonDir(output)
+    elif len(paths) == 1 and not RunDir(paths[0]).is_run():
+        target = ComparisonDir(paths[0])
+    else:
+        target = ComparisonDir(Path.cwd())
+    target.root.mkdir(parents=True, exist_ok=True)
+
+    from forecast_cli.commands.report import metrics_table, print_table
+    from forecast_cli.run.atomic import write_csv_atomic
+
+    write_csv_atomic(target.comparison_csv, rows)
+    plot_comparison(completed, metric, target.comparison_png)
+    shown = [{"run": r["run"], "status": r["status"], **{f"{s}_{metric}": r.get(f"{s}/{metric}") for s in ("val", "test")}} for r in rows]
+    print_table(metrics_table(f"compare ({metric})", shown, ["run"]))
+    print(f"written: {target.comparison_csv} and {target.comparison_png}")
+    return target
+
+
+class CompareCommand(PlainCommand):
+    def run(self, args: List[str]) -> int:
+        options = PARSER.parse_args(args)
+        compare(options.paths, options.metric, options.output)
+        return 0
+
+
+COMMAND = CompareCommand()

@@ -1,0 +1,124 @@
+"""`forecast evaluate run=DIR`: recompute a saved run's metrics from disk alone.
+
+The data is rebuilt from the run's own resolved config (optionally with `data.*` overrides, e.g.
+another file), scaled with the run's saved scaler, and fed to the run's `model.keras`.
+"""
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import hydra
+from omegaconf import MISSING, OmegaConf
+
+from forecast_cli.commands.base import HydraCommand
+from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error, require
+from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
+from forecast_cli.run.layout import RunDir, SweepDir, find_runs, utc_now
+
+log = logging.getLogger("forecast.evaluate")
+CONFIG_NAME = "evaluate"
+EVAL_SPLITS = ("train", "val", "test", "all")
+
+
+@dataclass
+class EvaluateConfig:
+    run: str = MISSING  # a run directory, or a multirun sweep directory
+    split: str = "test"
+    data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
+    allow_incomplete: bool = False
+    batch_size: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        require(self.split in EVAL_SPLITS, "split", f"must be one of {', '.join(EVAL_SPLITS)}, got '{self.split}'")
+
+
+def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
+    from forecast_cli.data.pipeline import make_dataset
+    from forecast_cli.metrics import evaluate_model
+    from forecast_cli.run.restore import restore_run
+
+    restored = restore_run(run, cfg.data, cfg.allow_incomplete)
+    prepared = restored.prepare([cfg.split])
+    model = restored.load_model()
+    saved = restored.config
+    split = prepared.splits[cfg.split]
+    batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
+    dataset = make_dataset(split.values, split.starts, prepared.spec, batch, shuffle=False, seed=0)
+    metrics = {f"{cfg.split}/{k}": v for k, v in evaluate_model(model, dataset, saved.trainer.loss).items()}
+
+    reference = run.metrics() if run.metrics_json.is_file() else {}
+    same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
+    differences = {k: abs(v - reference[k]) for k, v in metrics.items() if k in reference and same_data}
+    result = {
+        "evaluated_at": utc_now(),
+        "split": cfg.split,
+        "data": {"source": prepared.series.source, "sha256": prepared.series.sha256},
+        "same_data_as_training": same_data,
+        "windows": len(split.starts),
+        "metrics": metrics,
+        "max_abs_diff_vs_training": max(differences.values()) if differences else None,
+    }
+    write_json_atomic(run.evaluation_json, result)
+    return result
+
+
+def evaluate_job(cfg) -> None:
+    target = Path(cfg.run)
+    try:
+        runs = find_runs([target])
+        rows = []
+        for run in runs:
+            try:
+                result = evaluate_run(run, cfg)
+            except ForecastError as exc:
+                if len(runs) == 1:
+                    raise
+                report_user_error(f"{run.root.name}: {exc}")
+                rows.append({"run": run.root.name, "status": "error", "error": str(exc)})
+                continue
+            row = {"run": run.root.name, "windows": result["windows"]}
+            row.update({k.split("/", 1)[1]: v for k, v in result["metrics"].items()})
+            row["diff_vs_train"] = result["max_abs_diff_vs_training"]
+            rows.append(row)
+    except ForecastError as exc:
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        sys.exit(USER_ERROR_EXIT_CODE)
+    if len(runs) > 1:
+        write_csv_atomic(SweepDir(target).evaluation_csv, rows)
+    from forecast_cli.commands.report import metrics_table, print_table
+
+    print_table(metrics_table(f"evaluate {target} (split={cfg.split})", rows, ["run"]))
+    if any(row.get("status") == "error" for row in rows):
+        sys.exit(USER_ERROR_EXIT_CODE)
+
+
+@hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
+def main(cfg) -> None:
+    evaluate_job(cfg)
+
+
+class EvaluateCommand(HydraCommand):
+    config_name = CONFIG_NAME
+    hint = "see `forecast evaluate --help`"
+
+    def rewrite_args(self, args: List[str]) -> List[str]:
+        """`data.path=x` overrides keys of the run's data config, which the evaluate config does not
+        declare: pass them to Hydra as `++data.path=x`."""
+        return [f"++{a}" if a.startswith("data.") else a for a in args]
+
+    def validate(self, cfg) -> None:
+        """The options' ranges, and that `run` is a run or sweep directory (no TensorFlow needed)."""
+        OmegaConf.to_object(cfg)
+        find_runs([Path(cfg.run)])
+
+
+COMMAND = EvaluateCommand(EvaluateConfig, main)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The command-line precheck: compose and validate a command line before Hydra runs anything, so that
+a mistake costs one clear line (exit 2) and creates no run directory.
+
+Every job of a basic sweep is composed and range-checked; other sweepers (Optuna, ...) only get
+their fixed overrides checked, and their jobs are validated when they start.
+"""
+
+from typing import Callable, List
+
+from forecast_cli.errors import ForecastError
+
+MAX_JOBS_CHECKED = 256
+
+
+def split_command_line(args: List[str]):
+    """(overrides, multirun, skip) from the arguments Hydra will see."""
+    overrides, multirun, skip = [], False, False
+    other_config = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
+    takes_value = {"--cfg", "-c", "--package", "-p"}
+    iterator = iter(args)
+    for arg in iterator:
+        if arg in ("-m", "--multirun"):
+            multirun = True
+        elif arg in other_config:
+            next(iterator, None)
+            skip = True  # another config than ours: let Hydra report on it
+        elif arg in takes_value:
+            next(iterator, None)
+        elif arg in ("--help", "-h", "--hydra-help", "--info", "-i", "--version", "-sc", "--shell-completion"):
+            skip = True
+        elif arg.startswith("-"):
+            continue
+        else:
+            overrides.append(arg)
+    return overrides, multirun, skip
+
+
+def job_override_lists(overrides: List[str], multirun: bool) -> List[List[str]]:
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    if not multirun:
+        return [overrides]
+    if any(o.get_key_element().startswith("hydra/sweeper") for o in parsed):
+        return [[o.input_line for o in parsed if not o.is_sweep_override()]]
+    if any(o.is_sweep_override() and not o.is_discrete_sweep() for o in parsed):
+        return [[o.input_line for o in parsed if not o.is_sweep_override()]]
+    if any(o.is_sweep_override() and o.value_type is not None and o.value_type.name == "GLOB_CHOICE_SWEEP" for o in parsed):
+        return [[o.input_line for o in parsed if not o.is_sweep_override()]]
+    return BasicSweeper.split_arguments(parsed, max_batch_size=None)[0][:MAX_JOBS_CHECKED]
+
+
+def check_overrides(config_name: str, args: List[str], validate: Callable, hint: str) -> list:
+    """Raise ForecastError (one line) if any job of this command line would fail to compose or validate;
+    else return the composed config of every job checked (none when Hydra is left to check)."""
+    from hydra import compose, initialize_config_module
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    overrides, multirun, skip = split_command_line(args)
+    if skip:
+        return []
+    composed = []
+    try:
+        jobs = job_override_lists(overrides, multirun)
+        with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+            for job in jobs:
+                composed.append(compose(config_name, overrides=job))
+                validate(composed[-1])
+    except ForecastError:
+        raise
+    except (HydraException, OmegaConfBaseException, ValueError) as exc:
+        raise ForecastError(f"{one_line(exc)}; {hint}") from exc
+    return composed
+
+
+def prints_job_config_only(args: List[str]) -> bool:
+    """`--cfg job` (or `-c job`) on one job of our own config, with nothing that changes what Hydra would
+    print (`--package`, `--resolve`, `hydra.*` overrides): the config already composed is that output."""
+    overrides, multirun, skip = split_command_line(args)
+    pairs = list(zip(args, args[1:]))
+    asks = any(flag in ("--cfg", "-c") and value == "job" for flag, value in pairs)
+    changes_output = any(a in ("--package", "-p", "--resolve") for a in args) or any(
+        o.lstrip("+~").startswith("hydra") for o in overrides
+    )
+    return asks and not multirun and not skip and not changes_output
+
+
+def one_line(exc: BaseException) -> str:
+    """Hydra's and OmegaConf's multi-line messages folded into one line."""
+    parts = []
+    for error in (exc, exc.__cause__):
+        if error is None:
+            continue
+        text = str(error)
+        if "Config search path" in text:
+            text = text.split("Config search path")[0]
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith(("object_type=", "reference_type=", "full_key:", "To append")):
+                continue
+            parts.append(line)
+    folded = " ".join(parts)
+    if "Available options in" in folded:
+        head, options = folded.split("Available options in", 1)
+        group, _, names = options.partition(":")
+        folded = f"{head.strip()}; available options in{group}: {', '.join(names.split())}"
+    return folded or type(exc).__name__

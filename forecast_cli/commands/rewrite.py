@@ -1,0 +1,111 @@
+"""Rewriting a command line before Hydra sees it: `experiment=glob(...)` over subdirectories,
+`resume=DIR`, the recipes' former names, and the temporary directory of a non-chief worker.
+
+Hydra's glob() sees only the files directly in a group, so `experiment=glob(tutorial/*)` is expanded
+here into the explicit list of matching experiments. A multirun first composes the config without
+its sweep (so with the default data group): `data.*` overrides that only the experiments' data
+configs declare are then passed as `++data.*`.
+"""
+
+import fnmatch
+import re
+from importlib import resources
+from pathlib import Path
+from typing import List
+
+from forecast_cli.cluster import is_chief
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.layout import RunDir
+from forecast_cli.run.resume import ALLOWED_OVERRIDES
+
+GLOB = re.compile(r"^(\+{0,2}experiment)=glob\((.+)\)$")
+_PLAIN_VALUE = re.compile(r"^[\w/.\-]+$")
+# `trainer=tutorial` and `trainer=homl` were presets among the loops before 0.2: the same settings are
+# now the `recipe` group; old command lines and the saved overrides of old runs still mean them.
+FORMER_NAMES = {"trainer=tutorial": "recipe=tutorial", "trainer=homl": "recipe=homl"}
+
+
+def experiment_names() -> List[str]:
+    root = resources.files("forecast_cli.conf") / "experiment"
+    names: List[str] = []
+
+    def walk(node, prefix: str) -> None:
+        for child in node.iterdir():
+            if child.is_dir():
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith(".yaml"):
+                names.append(prefix + child.name[: -len(".yaml")])
+
+    if root.is_dir():
+        walk(root, "")
+    return sorted(names)
+
+
+def expand_experiment_globs(args: List[str]) -> List[str]:
+    expanded = []
+    for arg in args:
+        match = GLOB.match(arg)
+        if match is None:
+            expanded.append(arg)
+            continue
+        key, patterns = match.groups()
+        wanted = [p.strip().strip("'\"") for p in patterns.split(",")]
+        names = [n for n in experiment_names() if any(fnmatch.fnmatchcase(n, p) for p in wanted)]
+        if not names:
+            raise ForecastError(
+                f"experiment=glob({patterns}) matches no experiment; available: {', '.join(experiment_names())}"
+            )
+        expanded.append(f"{key}={','.join(names)}")
+    if any(re.match(r"^\+{0,2}experiment=.*,", a) for a in expanded):
+        expanded = [f"++{a}" if a.startswith("data.") and "=" in a else a for a in expanded]
+    return expanded
+
+
+def rename_former_options(args: List[str]) -> List[str]:
+    return [FORMER_NAMES.get(arg, arg) for arg in args]
+
+
+def override_key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _quoted(value: str) -> str:
+    return value if _PLAIN_VALUE.match(value) else "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def resume_args(args: List[str]) -> List[str]:
+    """Replace `resume=DIR` by the run's own overrides and point Hydra's run directory at DIR."""
+    from omegaconf import OmegaConf
+
+    resumes = [a for a in args if override_key(a) == "resume"]
+    if not resumes:
+        return args
+    if len(resumes) > 1 or any(a in ("-m", "--multirun") for a in args):
+        raise ForecastError("resume= continues one run: give a single resume=<run dir>, without -m")
+    run = RunDir(Path(resumes[0].split("=", 1)[1]).expanduser().resolve())
+    if not run.is_run():
+        raise ForecastError(f"cannot resume {run.root}: not a run directory (no run.json); give resume=<a run directory>")
+    others = [a for a in args if a not in resumes]
+    for arg in others:
+        key = override_key(arg)
+        if not arg.startswith("-") and not key.startswith("hydra.") and key not in ALLOWED_OVERRIDES:
+            raise ForecastError(
+                f"resume= continues the run with its own config: '{key}' cannot be changed "
+                f"(only {', '.join(ALLOWED_OVERRIDES)} can); start a new run instead"
+            )
+    given = {override_key(a) for a in others}
+    saved_path = run.hydra_dir / "overrides.yaml"
+    saved = [str(o) for o in OmegaConf.load(saved_path)] if saved_path.is_file() else []
+    saved = [o for o in saved if override_key(o) != "resume" and override_key(o) not in given]
+    directory = _quoted(str(run.root))
+    return [*saved, *others, f"resume={directory}", f"hydra.run.dir={directory}"]
+
+
+def worker_args(args: List[str], composed: list) -> List[str]:
+    """A non-chief worker of a multi-worker run works in a temporary directory (removed when it ends),
+    so that only the chief leaves a run directory. `composed`: the precheck's config of every job."""
+    if any(a in ("-m", "--multirun") for a in args) or len(composed) != 1 or is_chief(composed[0].strategy):
+        return args
+    import tempfile
+
+    return [*args, f"hydra.run.dir={tempfile.mkdtemp(prefix='forecast-worker-')}", "hydra.output_subdir=null"]

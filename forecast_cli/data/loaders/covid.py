@@ -1,0 +1,43 @@
+"""The TF2 notes' COVID-19 data: daily cumulative counts (China, 2020-01-24 to 2020-03-10) shipped in the
+package (covid_19.tsv, Apache-2.0, see COVID_19_NOTICE.txt), differenced into daily new cases."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders.base import DataConfig
+from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.provenance import sha256_file
+
+SHIPPED = Path(__file__).with_name("covid_19.tsv")
+COLUMNS = ["confirmed_num", "cured_num", "dead_num"]
+
+
+@dataclass
+class CovidDataConfig(DataConfig):
+    name: str = "covid"
+    path: Optional[str] = None  # a tab-separated file with the same columns; null: the shipped copy
+
+
+@DATA.register("covid", CovidDataConfig)
+def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
+    import pandas as pd
+
+    path = Path(cfg.path).expanduser() if cfg.path else SHIPPED
+    if not path.is_file():
+        raise ForecastError(f"data file not found: {path} (set data.path= to the tab-separated COVID-19 file)")
+    frame = pd.read_csv(path, sep="\t")
+    missing = [c for c in ["date", *COLUMNS] if c not in frame.columns]
+    if missing:
+        raise ForecastError(f"{path} lacks the columns {missing}: it must be tab-separated with date, {', '.join(COLUMNS)}")
+    daily = frame[COLUMNS].astype("float64").diff().iloc[1:]  # cumulative counts -> new cases per day
+    return SeriesData(
+        segments=[daily.to_numpy()],
+        columns=list(COLUMNS),
+        targets=list(COLUMNS),
+        split_by=SPLIT_BY_TIME,
+        source=str(path.resolve()),
+        sha256=sha256_file(path),
+    )

@@ -1,0 +1,221 @@
+"""Any table of numbers on disk: CSV (optionally gzip/bz2/zip/xz compressed) or Parquet.
+
+Every problem a user can fix (missing file, unknown column, text in a numeric column, NaN,
+unsorted timestamps) becomes a ForecastError naming the column or row and the fix.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, List, Optional
+
+from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders.base import DataConfig
+from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.errors import ForecastError, require
+from forecast_cli.run.provenance import sha256_file
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MISSING_POLICIES = ("error", "ffill", "interpolate", "drop")
+FORMATS = ("auto", "csv", "parquet")
+
+
+@dataclass
+class CsvDataConfig(DataConfig):
+    name: str = "csv"
+    path: str = "???"
+    date_column: Optional[str] = None
+    # One column name or a list of them: what the model predicts.
+    target: Any = "???"
+    # Input columns besides the targets; None: every other column (all must be numeric).
+    features: Optional[List[str]] = None
+    format: str = "auto"
+    separator: Optional[str] = None  # None: sniffed from the first line
+    missing: str = "error"
+    sort: bool = False  # sort rows by date_column instead of refusing unsorted data
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        require(self.format in FORMATS, "data.format", f"must be one of {', '.join(FORMATS)}, got '{self.format}'")
+        require(
+            self.missing in MISSING_POLICIES,
+            "data.missing",
+            f"must be one of {', '.join(MISSING_POLICIES)}, got '{self.missing}'",
+        )
+        targets = target_list(self.target)
+        require(bool(targets), "data.target", "must name at least one column, e.g. data.target=OT")
+
+
+def target_list(target: Any) -> List[str]:
+    if target is None:
+        return []
+    if isinstance(target, str):
+        return [target]
+    return [str(t) for t in target]
+
+
+def read_table(cfg: CsvDataConfig):
+    import pandas as pd
+
+    path = Path(cfg.path).expanduser()
+    if not path.is_file():
+        raise ForecastError(f"data file not found: {path} (set data.path= to an existing CSV or Parquet file)")
+    if path.stat().st_size == 0:
+        raise ForecastError(f"data file is empty: {path} (set data.path= to a file with a header and rows)")
+    fmt = cfg.format
+    if fmt == "auto":
+        fmt = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
+    try:
+        if fmt == "parquet":
+            return pd.read_parquet(path), path
+        separator = cfg.separator or _sniff_separator(path)
+        return pd.read_csv(path, sep=separator, compression="infer"), path
+    except UnicodeDecodeError as exc:
+        raise ForecastError(f"cannot decode {path} as UTF-8 text ({exc.reason}): save it as UTF-8") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ForecastError(f"data file has no columns: {path} (it needs a header row)") from exc
+    except (pd.errors.ParserError, OSError, ValueError) as exc:
+        raise ForecastError(f"cannot read {path} as {fmt}: {str(exc).splitlines()[0]}") from exc
+
+
+def _sniff_separator(path: Path) -> str:
+    """The delimiter that splits the header line into the most fields (tab-separated COVID data)."""
+    import bz2
+    import gzip
+    import lzma
+
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    opener = openers.get(path.suffix.lower(), open)
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:
+            header = handle.readline()
+    except (OSError, EOFError):
+        return ","
+    counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _check_columns(frame, wanted: List[str], key: str) -> None:
+    available = [str(c) for c in frame.columns]
+    for name in wanted:
+        if name not in available:
+            raise ForecastError(
+                f"column '{name}' given in {key} is not in the data; available columns: {', '.join(available)}"
+            )
+
+
+def _order_by_date(frame, cfg: CsvDataConfig):
+    import numpy as np
+    import pandas as pd
+
+    column = cfg.date_column
+    try:
+        dates = pd.to_datetime(frame[column], dayfirst=_looks_day_first(frame[column]))
+    except (ValueError, TypeError) as exc:
+        raise ForecastError(
+            f"cannot parse data.date_column '{column}' as dates ({str(exc).splitlines()[0]}): "
+            "point data.date_column at the timestamp column"
+        ) from exc
+    duplicated = dates.duplicated()
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise ForecastError(
+            f"{int(duplicated.sum())} duplicated timestamps in '{column}', first at data row {row} "
+            f"({dates.iloc[row]}): remove the duplicates from the file"
+        )
+    backwards = dates.diff().dt.total_seconds().to_numpy()[1:] < 0
+    if backwards.any():
+        row = int(np.flatnonzero(backwards)[0]) + 1
+        if not cfg.sort:
+            raise ForecastError(
+                f"timestamps in '{column}' are not sorted: data row {row} ({dates.iloc[row]}) comes before "
+                f"the row above it; sort the file or set data.sort=true"
+            )
+        frame = frame.assign(**{column: dates}).sort_values(column, kind="stable").reset_index(drop=True)
+    return frame
+
+
+def _looks_day_first(column) -> bool:
+    """Jena's 'dd.mm.yyyy HH:MM:SS' dates need dayfirst; ISO dates must not get it."""
+    sample = str(column.iloc[0]) if len(column) else ""
+    return len(sample) >= 10 and sample[2:3] == "." and sample[5:6] == "."
+
+
+def _to_numeric(frame, columns: List[str]) -> "np.ndarray":
+    import numpy as np
+    import pandas as pd
+
+    values = []
+    for name in columns:
+        column = frame[name]
+        if not pd.api.types.is_numeric_dtype(column):
+            converted = pd.to_numeric(column, errors="coerce")
+            bad = converted.isna() & column.notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise ForecastError(
+                    f"column '{name}' is not numeric (value {column.iloc[row]!r} at data row {row}): "
+                    "clean the file, or list only numeric input columns in data.features=[...]"
+                )
+            column = converted
+        values.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.stack(values, axis=1)
+
+
+def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str) -> "np.ndarray":
+    """NaN and +-inf: refuse (default) or fill them, as data.missing says."""
+    import numpy as np
+    import pandas as pd
+
+    bad = ~np.isfinite(values)
+    if not bad.any():
+        return values
+    count = int(bad.sum())
+    row, col = (int(i) for i in np.argwhere(bad)[0])
+    if policy == "error":
+        raise ForecastError(
+            f"{count} missing or infinite values in the data, first at data row {row} column '{columns[col]}': "
+            f"clean the file or set data.missing=ffill|interpolate|drop"
+        )
+    frame = pd.DataFrame(np.where(bad, np.nan, values), columns=columns)
+    if policy == "drop":
+        frame = frame.dropna()
+    elif policy == "ffill":
+        frame = frame.ffill().bfill()
+    else:
+        frame = frame.interpolate(limit_direction="both")
+    return frame.to_numpy(dtype=np.float64)
+
+
+@DATA.register("csv", CsvDataConfig)
+def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
+    frame, path = read_table(cfg)
+    if len(frame) == 0:
+        raise ForecastError(f"data file has a header but no rows: {path}")
+    targets = target_list(cfg.target)
+    _check_columns(frame, targets, "data.target")
+    if cfg.date_column is not None:
+        _check_columns(frame, [cfg.date_column], "data.date_column")
+        frame = _order_by_date(frame, cfg)
+    if cfg.features is None:
+        features = [str(c) for c in frame.columns if str(c) not in targets and str(c) != cfg.date_column]
+    else:
+        features = [str(c) for c in cfg.features if str(c) not in targets]
+        _check_columns(frame, features, "data.features")
+    columns = targets + features
+    values = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
+    if len(values) < total_window:
+        raise ForecastError(
+            f"the data has {len(values)} rows, fewer than one window (input_width + shift = {total_window}): "
+            "use a longer file or lower window.input_width/window.shift"
+        )
+    return SeriesData(
+        segments=[values],
+        columns=columns,
+        targets=targets,
+        split_by=SPLIT_BY_TIME,
+        source=str(path.resolve()),
+        sha256=sha256_file(path),
+    )

@@ -1,0 +1,111 @@
+"""From a `data` and a `window` config to scaled per-split arrays and window start indices."""
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from forecast_cli.data.loaders import load_series
+from forecast_cli.data.scaling import Scaler, fit_scaler
+from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
+from forecast_cli.data.split import SPLITS, split_bounds, split_ranges, split_series
+from forecast_cli.data.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
+from forecast_cli.errors import ForecastError
+
+
+@dataclass
+class PreparedSplit:
+    values: np.ndarray  # [rows, columns] float32, scaled; the split's series concatenated
+    starts: np.ndarray  # [windows] int64, start row of every window in `values`
+    rows: int
+
+
+@dataclass
+class PreparedData:
+    series: SeriesData
+    spec: WindowSpec
+    scaler: Scaler
+    splits: Dict[str, PreparedSplit]
+    split_protocol: str
+    # [start, end) of each split: rows of the series (of its first series when there are several
+    # cut by time), or series indices when whole series are split
+    split_ranges: Dict[str, List[int]]
+
+    def window_counts(self) -> Dict[str, int]:
+        return {name: int(len(split.starts)) for name, split in self.splits.items()}
+
+    def row_counts(self) -> Dict[str, int]:
+        return {name: split.rows for name, split in self.splits.items()}
+
+    def record(self) -> Dict[str, Any]:
+        """What run.json says about the data: its source, the split and the window."""
+        spec = self.spec
+        return {
+            "data": {
+                "source": self.series.source,
+                "sha256": self.series.sha256,
+                "rows": self.series.n_rows,
+                "series": len(self.series.segments),
+                "columns": list(spec.columns),
+            },
+            "split": {"protocol": self.split_protocol, "ranges": self.split_ranges},
+            "rows": self.row_counts(),
+            "windows": self.window_counts(),
+            "window": {
+                "input_width": spec.input_width,
+                "label_width": spec.label_width,
+                "shift": spec.shift,
+                "steps_ahead": spec.steps_ahead,
+                "input_columns": list(spec.input_columns),
+                "label_columns": list(spec.label_columns),
+            },
+        }
+
+
+def prepare_data(
+    data_cfg, window_cfg, scaler: Optional[Scaler] = None, wanted: Sequence[str] = SPLITS
+) -> PreparedData:
+    """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
+
+    `wanted` lists the splits to build; "all" stands for the whole data as one split.
+    """
+    total = total_window(window_cfg)
+    series = load_series(data_cfg, total)
+    spec = resolve_window(window_cfg, series.columns, series.targets)
+    parts = split_series(series, data_cfg.split, lookback=spec.label_start)
+    parts["all"] = series.segments
+    if scaler is None:
+        train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
+        if len(train_rows) == 0:
+            raise ForecastError("the train split is empty: use more data or raise data.split.train")
+        scaler = fit_scaler(data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range)
+    elif list(scaler.columns) != list(series.columns):
+        raise ForecastError(
+            f"the data's columns {series.columns} differ from the run's scaler columns {scaler.columns}: "
+            "give a file with the same columns as the training data"
+        )
+    splits = {}
+    for name in wanted:
+        segments = parts[name]
+        lengths = [len(s) for s in segments]
+        starts = window_starts(lengths, spec.total_width)
+        ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
+        values = scaler.transform(np.concatenate(segments)).astype(np.float32)
+        splits[name] = PreparedSplit(values=values, starts=starts, rows=int(sum(lengths)))
+    return PreparedData(
+        series=series,
+        spec=spec,
+        scaler=scaler,
+        splits=splits,
+        split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
+        split_ranges=_ranges(series, data_cfg.split, spec.label_start),
+    )
+
+
+def _ranges(series: SeriesData, cfg, lookback: int) -> Dict[str, List[int]]:
+    if series.split_by == SPLIT_BY_SERIES:
+        val_start, test_start = split_bounds(len(series.segments), cfg)
+        bounds = {"train": (0, val_start), "val": (val_start, test_start), "test": (test_start, len(series.segments))}
+    else:
+        bounds = split_ranges(len(series.segments[0]), cfg, lookback)
+    return {name: [int(start), int(end)] for name, (start, end) in bounds.items()}

@@ -1,0 +1,9 @@
+"""Every custom Keras layer of the package, registered (package "forecast") on import so that a
+`.keras` file that uses one loads back with safe_mode=True. Loading a model imports this package."""
+
+from forecast_cli.models.layers.baselines import LastValue, PreviousSteps
+from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
+from forecast_cli.models.layers.feedback import FeedBack
+from forecast_cli.models.layers.outputs import NonNegativeGrowth
+
+__all__ = ["FeedBack", "LastValue", "LayerNormSimpleRNNCell", "NonNegativeGrowth", "PreviousSteps"]

@@ -1,0 +1,127 @@
+"""The layout of a run directory, a sweep directory and a comparison: the only place that names their
+files, and the status lifecycle of a run (running -> completed | failed | interrupted) in run.json.
+
+Train writes through it; evaluate, compare, resume and the sweep summary read through it.
+"""
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.atomic import read_json, write_json_atomic
+
+RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+class RunDir:
+    """One training run: config, status record, metrics, history, model and logs."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    config_yaml = property(lambda self: self.root / "config.yaml")
+    hydra_dir = property(lambda self: self.root / ".hydra")
+    run_json = property(lambda self: self.root / "run.json")
+    metrics_json = property(lambda self: self.root / "metrics.json")
+    history_csv = property(lambda self: self.root / "history.csv")
+    tensorboard_dir = property(lambda self: self.root / "tensorboard")
+    model_keras = property(lambda self: self.root / "model.keras")
+    saved_model_dir = property(lambda self: self.root / "saved_model")
+    scaler_json = property(lambda self: self.root / "scaler.json")
+    evaluation_json = property(lambda self: self.root / "evaluation.json")
+    checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
+    forecast_csv = property(lambda self: self.root / "forecast.csv")
+
+    def is_run(self) -> bool:
+        return self.run_json.is_file()
+
+    def record(self) -> Dict[str, Any]:
+        return read_json(self.run_json)
+
+    def status(self) -> Optional[str]:
+        return self.record().get("status") if self.is_run() else None
+
+    def update_record(self, **fields: Any) -> Dict[str, Any]:
+        record = self.record() if self.is_run() else {}
+        record.update(fields)
+        write_json_atomic(self.run_json, record)
+        return record
+
+    def start(self, **fields: Any) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.update_record(status=RUNNING, started_at=utc_now(), ended_at=None, error=None, **fields)
+
+    def resume(self, from_epoch: int, **fields: Any) -> None:
+        """Back to `running` for `forecast train resume=`; earlier resumes stay listed."""
+        resumes = list(self.record().get("resumes") or [])
+        resumes.append({"at": utc_now(), "from_epoch": from_epoch})
+        self.update_record(status=RUNNING, ended_at=None, error=None, error_kind=None, resumes=resumes, **fields)
+
+    def stale_temp_files(self) -> List[Path]:
+        """Temporary files of atomic writes that a killed process left behind."""
+        return sorted(self.root.glob(".*.tmp"))
+
+    def finish(self, status: str, error: Optional[str] = None, **fields: Any) -> None:
+        record = self.record() if self.is_run() else {}
+        started = record.get("started_at")
+        ended = utc_now()
+        duration = None
+        if started:
+            duration = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+        self.update_record(status=status, ended_at=ended, duration_s=duration, error=error, **fields)
+
+    def metrics(self) -> Dict[str, float]:
+        return read_json(self.metrics_json)
+
+    def write_metrics(self, metrics: Dict[str, float]) -> None:
+        write_json_atomic(self.metrics_json, metrics)
+
+
+class SweepDir:
+    """A multirun root: one RunDir per job below it, plus the sweep summary."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    summary_csv = property(lambda self: self.root / "summary.csv")
+    evaluation_csv = property(lambda self: self.root / "evaluation.csv")
+
+    def runs(self) -> List[RunDir]:
+        if not self.root.is_dir():
+            return []
+        runs = [RunDir(p) for p in self.root.iterdir() if p.is_dir() and RunDir(p).is_run()]
+        return sorted(runs, key=lambda r: _job_sort_key(r.root.name))
+
+
+class ComparisonDir:
+    """Where `forecast compare` writes: the sweep directory, or the directory given with --output."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    comparison_csv = property(lambda self: self.root / "comparison.csv")
+    comparison_png = property(lambda self: self.root / "comparison.png")
+
+
+def find_runs(paths: Sequence[Path | str]) -> List[RunDir]:
+    """Every run named: a run directory is itself, a sweep directory is each of its jobs."""
+    runs: List[RunDir] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ForecastError(f"run directory not found: {path} (give a run or sweep directory under outputs/train)")
+        found = [RunDir(path)] if RunDir(path).is_run() else SweepDir(path).runs()
+        if not found:
+            raise ForecastError(f"{path} is not a run or sweep directory (no run.json in it or in its subdirectories)")
+        runs.extend(found)
+    return runs
+
+
+def _job_sort_key(name: str):
+    head = name.split("_", 1)[0]
+    return (0, int(head), name) if head.isdigit() else (1, 0, name)

@@ -1,0 +1,36 @@
+"""Saving a trained model (`model.keras` + a SavedModel) and loading it back safely."""
+
+import zipfile
+from pathlib import Path
+
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.layout import RunDir
+
+
+def save_model(model, run: RunDir, spec) -> None:
+    """`model.keras` (full model, reloadable) and `saved_model/` (serving: float32
+    [batch, input_width, n_features] -> [batch, label_width, n_labels])."""
+    import tensorflow as tf
+
+    model.save(run.model_keras)
+    signature = [tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name="inputs")]
+    model.export(str(run.saved_model_dir), format="tf_saved_model", input_signature=signature, verbose=False)
+
+
+def load_model(path: Path):
+    """Load a `.keras` file with safe_mode=True: no Python code from the file is ever executed."""
+    import keras
+
+    import forecast_cli.losses  # noqa: F401  (registers the custom losses)
+    import forecast_cli.models.layers  # noqa: F401  (registers the custom layers)
+
+    path = Path(path)
+    if not path.is_file():
+        raise ForecastError(f"model file missing: {path} (the run did not finish saving; train it again)")
+    if not zipfile.is_zipfile(path):
+        raise ForecastError(f"model file is corrupt: {path} is not a Keras archive (a .keras zip file); train the run again")
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ForecastError(f"cannot load model {path}: {first_line} (the file is corrupt or not a Keras model)") from exc

@@ -1,0 +1,61 @@
+"""Restoring a saved run for a command that reads one (evaluate; later predict, backtest, export):
+its resolved config, its data config with the command's `data.*` overrides validated against the
+loader's schema, its saved scaler and, on demand, its model (safe_mode: no code from the file runs)."""
+
+from dataclasses import dataclass
+from typing import Any, Dict, Sequence
+
+from omegaconf import OmegaConf
+
+from forecast_cli.data.scaling import Scaler
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.layout import COMPLETED, RunDir
+
+
+@dataclass
+class RestoredRun:
+    run: RunDir
+    config: Any  # the run's own config.yaml
+    data: Any  # its data config, with the command's overrides
+    scaler: Scaler
+
+    def prepare(self, splits: Sequence[str]):
+        """The run's data, split and scaled with its own scaler: a PreparedData with `splits`."""
+        from forecast_cli.data.prepare import prepare_data
+
+        return prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
+
+    def load_model(self):
+        from forecast_cli.run.model_files import load_model
+        from forecast_cli.tf_runtime import import_tensorflow
+
+        import_tensorflow()
+        return load_model(self.run.model_keras)
+
+
+def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: bool = False) -> RestoredRun:
+    status = run.status()
+    if status != COMPLETED and not allow_incomplete:
+        raise ForecastError(
+            f"run {run.root} is '{status}', not completed: train it again, or pass allow_incomplete=true"
+        )
+    saved, data = run_data_config(run, data_overrides)
+    if not run.scaler_json.is_file():
+        raise ForecastError(f"scaler missing: {run.scaler_json} (the run did not finish; train it again)")
+    return RestoredRun(run=run, config=saved, data=data, scaler=Scaler.load(run.scaler_json))
+
+
+def run_data_config(run: RunDir, overrides: Dict[str, Any]):
+    """The run's config and its data config with `data.*` overrides, validated against the loader's schema."""
+    from forecast_cli.data.loaders import DATA
+
+    saved = OmegaConf.load(run.config_yaml)
+    schema = OmegaConf.structured(DATA.get(saved.data.name).schema)
+    try:
+        merged = OmegaConf.merge(schema, saved.data, OmegaConf.create(dict(overrides)))
+        OmegaConf.to_object(merged)
+    except ForecastError:
+        raise
+    except Exception as exc:
+        raise ForecastError(f"bad data override {dict(overrides)}: {str(exc).splitlines()[0]}") from exc
+    return saved, merged

@@ -1,0 +1,99 @@
+"""Whether a run can be resumed (`forecast train resume=DIR`), and its checkpoint.
+
+The command line of a resume is rewritten in `commands/rewrite.py`: the run is recomposed from its
+own overrides (`.hydra/overrides.yaml`) and must give back its saved `config.yaml`, so it continues
+exactly the experiment it started. Only ALLOWED_OVERRIDES may be given next to `resume=`. The checks
+read the checkpoint's small state record only; the job loads its arrays once. No TensorFlow here.
+"""
+
+import os
+import platform
+from typing import Any, Dict, Optional
+
+from forecast_cli.errors import ForecastError
+from forecast_cli.run.layout import COMPLETED, RUNNING, RunDir
+
+ALLOWED_OVERRIDES = ("trainer.epochs", "trainer.verbose")
+
+
+def check_resumable(cfg) -> None:
+    """Refuse (ForecastError) what cannot be resumed: a completed or still running run, a changed
+    config, an unreadable checkpoint, or fewer epochs asked for than already done."""
+    from forecast_cli.run.checkpoint import read_checkpoint_state
+
+    run = RunDir(cfg.resume)
+    status = run.status()
+    if status == COMPLETED:
+        raise ForecastError(f"run {run.root} is already completed: nothing to resume (start a new run)")
+    record = run.record()
+    if status == RUNNING and _still_running(record):
+        raise ForecastError(
+            f"run {run.root} is still running (pid {record.get('pid')}): stop it first (Ctrl-C or kill PID)"
+        )
+    _check_same_config(run, cfg)
+    if not run.checkpoint_npz.is_file():
+        return
+    try:
+        epochs_completed = int(read_checkpoint_state(run.checkpoint_npz)["epochs_completed"])
+    except Exception as exc:
+        raise _unreadable(run, exc) from exc
+    if epochs_completed > int(cfg.trainer.epochs):
+        raise ForecastError(
+            f"run {run.root} already completed {epochs_completed} epochs: "
+            f"trainer.epochs={cfg.trainer.epochs} cannot be lower"
+        )
+
+
+def load_resume_checkpoint(run: RunDir):
+    """The checkpoint to continue from (None: the run ended before its first epoch; start at epoch 0)."""
+    from forecast_cli.run.checkpoint import load_checkpoint
+
+    if not run.checkpoint_npz.is_file():
+        return None
+    try:
+        return load_checkpoint(run.checkpoint_npz)
+    except Exception as exc:
+        raise _unreadable(run, exc) from exc
+
+
+def _unreadable(run: RunDir, exc: Exception) -> ForecastError:
+    return ForecastError(f"cannot read the checkpoint {run.checkpoint_npz} ({type(exc).__name__}): start a new run")
+
+
+def _still_running(record: Dict[str, Any]) -> bool:
+    pid = record.get("pid")
+    if not pid or (record.get("host") or {}).get("hostname") != platform.node() or pid == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_same_config(run: RunDir, cfg) -> None:
+    from omegaconf import OmegaConf
+
+    if not run.config_yaml.is_file():
+        raise ForecastError(f"cannot resume {run.root}: its config.yaml is missing")
+    saved = _flatten(OmegaConf.to_container(OmegaConf.load(run.config_yaml)))
+    now = _flatten(OmegaConf.to_container(cfg, resolve=True))
+    ignored = {"resume", *ALLOWED_OVERRIDES}
+    differing = sorted(k for k in set(saved) | set(now) if k not in ignored and saved.get(k) != now.get(k))
+    if differing:
+        key = differing[0]
+        raise ForecastError(
+            f"cannot resume {run.root}: its saved config.yaml says {key}={saved.get(key)!r} but recomposing "
+            f"its overrides gives {now.get(key)!r} (the configs changed since): start a new run"
+        )
+
+
+def _flatten(node: Any, prefix: str = "") -> Dict[str, Optional[Any]]:
+    if isinstance(node, dict):
+        flat: Dict[str, Any] = {}
+        for key, value in node.items():
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        return flat
+    return {prefix[:-1]: node}

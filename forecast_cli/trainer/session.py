@@ -1,0 +1,121 @@
+"""One training session: from the composed config to metrics and artifacts in the run directory.
+
+data (load, split, scale, window) -> strategy, precision -> model and optimizer in the strategy's
+scope -> the trainer's loop with the run's callbacks -> final metrics -> forecast.csv, model files.
+"""
+
+import logging
+from typing import Dict, Optional
+
+from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
+from forecast_cli.data.prepare import prepare_data
+from forecast_cli.data.real_units import last_test_forecast
+from forecast_cli.data.split import SPLITS
+from forecast_cli.errors import ForecastError
+from forecast_cli.metrics import evaluate_model, inference_function
+from forecast_cli.models import build_model
+from forecast_cli.optimizer import build_optimizer
+from forecast_cli.precision import apply_precision
+from forecast_cli.run.atomic import write_csv_atomic
+from forecast_cli.run.checkpoint import Checkpoint
+from forecast_cli.run.layout import RunDir
+from forecast_cli.run.model_files import save_model
+from forecast_cli.run.signals import StopRequest
+from forecast_cli.strategy import make_strategy
+from forecast_cli.tf_runtime import import_tensorflow, seed_everything
+from forecast_cli.trainer.context import TrainingContext
+from forecast_cli.trainer.loops import train
+
+log = logging.getLogger("forecast.train")
+
+
+def first_epoch(cfg, checkpoint: Optional[Checkpoint]) -> int:
+    if checkpoint is None:
+        return 0
+    return int(cfg.trainer.epochs) if checkpoint.stop_training else checkpoint.epochs_completed
+
+
+def run_training(
+    cfg, run: RunDir, stop: Optional[StopRequest] = None, checkpoint: Optional[Checkpoint] = None
+) -> Dict[str, float]:
+    """Train as `cfg` says, write every artifact into `run`, and return the metrics.
+
+    With `checkpoint` (a resumed run), training continues after its last completed epoch. A stop
+    request (SIGINT/SIGTERM) ends training after the current epoch and raises RunInterrupted.
+    """
+    stop = stop or StopRequest()
+    recorded_sha = run.record().get("data", {}).get("sha256") if cfg.resume is not None else None
+    prepared = prepare_data(cfg.data, cfg.window)
+    if recorded_sha and recorded_sha != prepared.series.sha256:
+        raise ForecastError(
+            f"the data changed since run {run.root} started (sha256 {prepared.series.sha256[:12]}, recorded "
+            f"{recorded_sha[:12]}): restore the original file or start a new run"
+        )
+    run.update_record(**prepared.record())
+    prepared.scaler.save(run.scaler_json)
+    log.info("windows per split: %s", prepared.window_counts())
+
+    import_tensorflow()
+    import keras
+
+    from forecast_cli.losses import keras_loss
+    from forecast_cli.trainer.run_callbacks import build_callbacks
+
+    keras.backend.clear_session()  # in-process sweeps: start every job from a clean graph
+    seed_everything(int(cfg.seed), bool(cfg.trainer.deterministic))
+    strategy = make_strategy(cfg.strategy)
+    precision = apply_precision(cfg.trainer.precision)
+    replicas = int(strategy.num_replicas_in_sync)
+    global_batch = int(cfg.trainer.batch_size) * replicas
+    eval_batch = int(cfg.trainer.eval_batch_size or cfg.trainer.batch_size) * replicas
+    run.update_record(
+        strategy={"name": cfg.strategy.name, "class": type(strategy).__name__, "replicas": replicas},
+        global_batch_size=global_batch,
+        precision=precision,
+    )
+
+    with strategy.scope():
+        model = build_model(cfg.model, prepared.spec)
+        optimizer = build_optimizer(cfg.optimizer)
+    shuffle_epoch = epoch_variable()
+    initial_epoch = first_epoch(cfg, checkpoint)
+    resume_hint = f"continue with: forecast train resume={run.root}"
+    if stop.requested:
+        raise stop.interruption(initial_epoch, resume_hint)
+    datasets = split_datasets(
+        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
+    )
+    callbacks = build_callbacks(cfg.trainer, run, optimizer, strategy, shuffle_epoch, stop, checkpoint)
+    context = TrainingContext(
+        model=model,
+        optimizer=optimizer,
+        loss=keras_loss(cfg.trainer.loss),
+        datasets=datasets,
+        cfg=cfg.trainer,
+        run=run,
+        strategy=strategy,
+        callbacks=callbacks.all,
+        initial_epoch=initial_epoch,
+    )
+    train(context)
+    epochs_completed = len(callbacks.history.rows)
+    run.update_record(epochs_completed=epochs_completed)
+    if stop.requested:
+        raise stop.interruption(epochs_completed, resume_hint)
+
+    train_split = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
+    unshuffled_train = make_dataset(
+        train_split.values, train_split.starts, prepared.spec, eval_batch, False, int(cfg.seed)
+    )
+    eval_sets = {**datasets, "train": unshuffled_train}
+    metrics = {}
+    forward = inference_function(model)
+    for split in SPLITS:
+        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward).items():
+            metrics[f"{split}/{name}"] = value
+    run.write_metrics(metrics)
+    forecast = last_test_forecast(model, prepared)
+    if forecast is not None:
+        write_csv_atomic(run.forecast_csv, forecast)
+    save_model(model, run, prepared.spec)
+    return metrics

@@ -1,0 +1,38 @@
+"""The subcommand interface: every command the CLI lists is a module exposing a Command."""
+
+from pathlib import Path
+
+from forecast_cli.commands import COMMANDS, load_command
+from forecast_cli.commands.base import HydraCommand, PlainCommand
+from forecast_cli.run.layout import find_runs
+
+from conftest import run_forecast
+
+CONF = Path(__file__).parents[1] / "conf"
+
+
+def test_every_listed_command_exposes_a_command_of_a_known_kind():
+    assert set(COMMANDS) == {"train", "evaluate", "compare"}
+    for name in COMMANDS:
+        command = load_command(name)
+        assert isinstance(command, (HydraCommand, PlainCommand)), name
+        if isinstance(command, HydraCommand):
+            assert (CONF / f"{command.config_name}.yaml").is_file()
+            assert command.hint.startswith("see `forecast")
+
+
+def test_a_plain_command_offers_no_completion_and_its_mistakes_are_one_line(tmp_path):
+    assert load_command("compare").complete([]) == 0
+    result = run_forecast(["compare", str(tmp_path / "nowhere")], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"forecast: error: run directory not found: {tmp_path / 'nowhere'} (give a run or sweep directory under outputs/train)"
+
+
+def test_evaluate_and_compare_find_runs_the_same_way(tmp_path):
+    sweep = tmp_path / "sweep"
+    for job in ("10_b", "2_a", "notes"):
+        (sweep / job).mkdir(parents=True)
+    for job in ("10_b", "2_a"):
+        (sweep / job / "run.json").write_text('{"status": "completed"}')
+    assert [run.root.name for run in find_runs([sweep])] == ["2_a", "10_b"]  # job order, not text order
+    assert [run.root.name for run in find_runs([sweep / "10_b", sweep / "2_a"])] == ["10_b", "2_a"]
