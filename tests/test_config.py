@@ -123,7 +123,7 @@ def test_unknown_key_and_wrong_type_fail_at_composition():
         ("window.input_width=0", "window.input_width must be >= 1"),
         ("window.label_width=30", "cannot exceed input_width + shift"),
         ("trainer.batch_size=0", "trainer.batch_size must be >= 1"),
-        ("data.split.train=0.9", "train + val must leave rows for test"),
+        ("data.split.train=0.9", "train + val cannot exceed 1"),
         ("model.dropout=1.5", "model.dropout must be in [0, 1)"),
         ("optimizer.learning_rate=-1", "optimizer.learning_rate must be > 0"),
         ("data.scaler=robust", "data.scaler must be one of"),

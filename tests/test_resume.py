@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
-
 from conftest import FORECAST, make_frame, run_forecast
+from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
 EPOCHS = 4
 

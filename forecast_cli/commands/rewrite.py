@@ -8,6 +8,7 @@ configs declare are then passed as `++data.*`.
 """
 
 import fnmatch
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -59,6 +60,25 @@ def expand_experiment_globs(args: List[str]) -> List[str]:
     if any(re.match(r"^\+{0,2}experiment=.*,", a) for a in expanded):
         expanded = [f"++{a}" if a.startswith("data.") and "=" in a else a for a in expanded]
     return expanded
+
+
+PATH_OVERRIDE = re.compile(r"^(\+{0,2}data\.(?:path|cache_dir))=(.+)$")
+
+
+def absolute_paths(args: List[str]) -> List[str]:
+    """`data.path` and `data.cache_dir` as absolute paths, so that the run's config (and a resume, an
+    evaluate or a predict of it) means the same file from any directory. A sweep over paths
+    (`data.path=a.csv,b.csv`) is made absolute item by item; other sweep syntax is left as it is."""
+    rewritten = []
+    for arg in args:
+        match = PATH_OVERRIDE.match(arg)
+        value = match.group(2) if match else ""
+        if not match or value in ("null", "None") or any(ch in value for ch in "()[]{}$'\""):
+            rewritten.append(arg)
+            continue
+        paths = [os.path.abspath(os.path.expanduser(item)) for item in value.split(",")]
+        rewritten.append(f"{match.group(1)}={','.join(_quoted(p) for p in paths)}")
+    return rewritten
 
 
 def rename_former_options(args: List[str]) -> List[str]:

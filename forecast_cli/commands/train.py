@@ -16,7 +16,13 @@ from omegaconf import MISSING, OmegaConf
 from forecast_cli import __version__
 from forecast_cli.cluster import is_chief
 from forecast_cli.commands.base import HydraCommand
-from forecast_cli.commands.rewrite import expand_experiment_globs, rename_former_options, resume_args, worker_args
+from forecast_cli.commands.rewrite import (
+    absolute_paths,
+    expand_experiment_globs,
+    rename_former_options,
+    resume_args,
+    worker_args,
+)
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
@@ -176,8 +182,8 @@ class TrainCommand(HydraCommand):
 
     def rewrite_args(self, args: List[str]) -> List[str]:
         """`experiment=glob(tutorial/*)` lists the matching experiments of every subdirectory;
-        `resume=DIR` becomes the run's own overrides plus its directory."""
-        return rename_former_options(resume_args(expand_experiment_globs(args)))
+        `resume=DIR` becomes the run's own overrides plus its directory; data paths become absolute."""
+        return rename_former_options(resume_args(absolute_paths(expand_experiment_globs(args))))
 
     def validate(self, cfg) -> None:
         validate_config(cfg)

@@ -8,7 +8,8 @@ import numpy as np
 from forecast_cli.data.loaders import load_series
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
-from forecast_cli.data.split import SPLITS, split_bounds, split_ranges, split_series
+from forecast_cli.data.split import SPLITS, split_bounds, split_ranges, split_segments, split_series
+from forecast_cli.data.timestamps import format_timestamps, infer_frequency
 from forecast_cli.data.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
 from forecast_cli.errors import ForecastError
 
@@ -18,6 +19,8 @@ class PreparedSplit:
     values: np.ndarray  # [rows, columns] float32, scaled; the split's series concatenated
     starts: np.ndarray  # [windows] int64, start row of every window in `values`
     rows: int
+    lengths: List[int]  # rows of each series in `values`, in order (windows never cross them)
+    timestamps: Optional[np.ndarray] = None  # [rows] datetime64 of every row; None: no dates
 
 
 @dataclass
@@ -30,6 +33,12 @@ class PreparedData:
     # [start, end) of each split: rows of the series (of its first series when there are several
     # cut by time), or series indices when whole series are split
     split_ranges: Dict[str, List[int]]
+    frequency: Optional[str] = None  # the pandas offset alias the timestamps step by
+
+    @property
+    def has_test(self) -> bool:
+        """False when the run trains on every row (a test share of 0): no test metrics then."""
+        return "test" in self.splits
 
     def window_counts(self) -> Dict[str, int]:
         return {name: int(len(split.starts)) for name, split in self.splits.items()}
@@ -47,6 +56,8 @@ class PreparedData:
                 "rows": self.series.n_rows,
                 "series": len(self.series.segments),
                 "columns": list(spec.columns),
+                "frequency": self.frequency,
+                **self._time_range(),
             },
             "split": {"protocol": self.split_protocol, "ranges": self.split_ranges},
             "rows": self.row_counts(),
@@ -62,18 +73,33 @@ class PreparedData:
         }
 
 
+    def _time_range(self) -> Dict[str, str]:
+        if self.series.timestamps is None:
+            return {}
+        dates = self.series.timestamps[0]
+        if not len(dates):
+            return {}
+        start, end = format_timestamps([dates[0], dates[-1]])
+        return {"start": start, "end": end}
+
+
 def prepare_data(
     data_cfg, window_cfg, scaler: Optional[Scaler] = None, wanted: Sequence[str] = SPLITS
 ) -> PreparedData:
     """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
 
-    `wanted` lists the splits to build; "all" stands for the whole data as one split.
+    `wanted` lists the splits to build; "all" stands for the whole data as one split. A test split
+    without rows (the run trains on every row) is left out.
     """
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
     spec = resolve_window(window_cfg, series.columns, series.targets)
     parts = split_series(series, data_cfg.split, lookback=spec.label_start)
     parts["all"] = series.segments
+    dates = None
+    if series.timestamps is not None:
+        dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start)
+        dates["all"] = series.timestamps
     if scaler is None:
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
         if len(train_rows) == 0:
@@ -88,10 +114,18 @@ def prepare_data(
     for name in wanted:
         segments = parts[name]
         lengths = [len(s) for s in segments]
+        if name == "test" and sum(lengths) == 0:
+            continue
         starts = window_starts(lengths, spec.total_width)
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
         values = scaler.transform(np.concatenate(segments)).astype(np.float32)
-        splits[name] = PreparedSplit(values=values, starts=starts, rows=int(sum(lengths)))
+        splits[name] = PreparedSplit(
+            values=values,
+            starts=starts,
+            rows=int(sum(lengths)),
+            lengths=lengths,
+            timestamps=None if dates is None else np.concatenate(dates[name]),
+        )
     return PreparedData(
         series=series,
         spec=spec,
@@ -99,6 +133,7 @@ def prepare_data(
         splits=splits,
         split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
         split_ranges=_ranges(series, data_cfg.split, spec.label_start),
+        frequency=None if series.timestamps is None else infer_frequency(series.timestamps[0]),
     )
 
 

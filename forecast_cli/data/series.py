@@ -1,10 +1,11 @@
 """What every data loader returns: validated numeric series, before splitting and scaling."""
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
 if TYPE_CHECKING:
     import numpy as np
+    import pandas as pd
 
 SPLIT_BY_TIME = "time"  # each series is cut chronologically into train/val/test
 SPLIT_BY_SERIES = "series"  # whole series go to train, val or test (many short series)
@@ -18,7 +19,19 @@ class SeriesData:
     split_by: str
     source: str
     sha256: str
+    # per segment, datetime64 [time]; None: the data has no dates (forecasts are numbered by step)
+    timestamps: "Optional[List[np.ndarray]]" = None
+    # the columns a loader derives from the timestamps alone (the Jena time of day and of year),
+    # computed for any timestamps: a recursive forecast knows them for future steps too
+    time_features: "Optional[Callable[[pd.DatetimeIndex], Dict[str, np.ndarray]]]" = None
 
     @property
     def n_rows(self) -> int:
         return int(sum(len(s) for s in self.segments))
+
+    def derived_columns(self) -> List[str]:
+        if self.time_features is None or self.timestamps is None:
+            return []
+        import pandas as pd
+
+        return [c for c in self.time_features(pd.DatetimeIndex(self.timestamps[0][:1])) if c in self.columns]

@@ -30,23 +30,24 @@ class SplitConfig:
     train: float = 0.7
     val: float = 0.2
     # ltsf only: fixed [train, val, test] row counts from the first row (ETTh: 12/4/4 months of 720
-    # hours); rows after them are unused. null: the fractions.
+    # hours); rows after them are unused. null: the fractions. A test of 0 rows (or train + val = 1)
+    # trains on everything: the run then has no test split and no test metrics.
     rows: Optional[List[int]] = None
 
     def __post_init__(self) -> None:
         require(self.protocol in PROTOCOLS, "data.split.protocol", f"must be one of {', '.join(PROTOCOLS)}, got '{self.protocol}'")
         require(
-            self.rows is None or (len(self.rows) == 3 and all(r >= 1 for r in self.rows)),
+            self.rows is None or (len(self.rows) == 3 and min(self.rows[:2]) >= 1 and self.rows[2] >= 0),
             "data.split.rows",
-            f"must be null or [train, val, test] row counts >= 1, got {self.rows}",
+            f"must be null or [train, val, test] row counts (train, val >= 1, test >= 0), got {self.rows}",
         )
         require(self.rows is None or self.protocol == "ltsf", "data.split.rows", "needs data.split.protocol=ltsf")
         require(0 < self.train < 1, "data.split.train", f"must be in (0, 1), got {self.train}")
         require(0 <= self.val < 1, "data.split.val", f"must be in [0, 1), got {self.val}")
         require(
-            self.train + self.val < 1,
+            round(self.train + self.val, 12) <= 1,
             "data.split",
-            f"train + val must leave rows for test (got {self.train} + {self.val}): lower one of them",
+            f"train + val cannot exceed 1 (got {self.train} + {self.val}; 1 trains on every row): lower one of them",
         )
 
 
@@ -77,21 +78,26 @@ def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int
     return {
         "train": (0, val_start),
         "val": (max(val_start - lookback, 0), test_start),
-        "test": (max(test_start - lookback, 0), test_start + n_test),
+        "test": (max(test_start - lookback, 0) if n_test else test_start, test_start + n_test),
     }
 
 
 def split_series(data: SeriesData, cfg: SplitConfig, lookback: int = 0) -> "Dict[str, List[np.ndarray]]":
     """The segments of each split; `lookback` rows of the previous split lead val and test under ltsf."""
-    if data.split_by == SPLIT_BY_SERIES:
-        val_start, test_start = split_bounds(len(data.segments), cfg)
+    return split_segments(data.segments, data.split_by, cfg, lookback)
+
+
+def split_segments(segments: list, split_by: str, cfg: SplitConfig, lookback: int = 0) -> Dict[str, list]:
+    """`split_series` for any arrays aligned with the series' rows (values, or their timestamps)."""
+    if split_by == SPLIT_BY_SERIES:
+        val_start, test_start = split_bounds(len(segments), cfg)
         return {
-            "train": data.segments[:val_start],
-            "val": data.segments[val_start:test_start],
-            "test": data.segments[test_start:],
+            "train": segments[:val_start],
+            "val": segments[val_start:test_start],
+            "test": segments[test_start:],
         }
-    parts: "Dict[str, List[np.ndarray]]" = {name: [] for name in SPLITS}
-    for segment in data.segments:
+    parts: Dict[str, list] = {name: [] for name in SPLITS}
+    for segment in segments:
         for name, (start, end) in split_ranges(len(segment), cfg, lookback).items():
             parts[name].append(segment[start:end])
     return parts

@@ -36,6 +36,7 @@ class RunDir:
     evaluation_json = property(lambda self: self.root / "evaluation.json")
     checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
     forecast_csv = property(lambda self: self.root / "forecast.csv")
+    forecast_png = property(lambda self: self.root / "forecast.png")
 
     def is_run(self) -> bool:
         return self.run_json.is_file()
@@ -96,6 +97,17 @@ class SweepDir:
             return []
         runs = [RunDir(p) for p in self.root.iterdir() if p.is_dir() and RunDir(p).is_run()]
         return sorted(runs, key=lambda r: _job_sort_key(r.root.name))
+
+
+class PredictDir:
+    """What `forecast predict` writes: outputs/predict/<date>/<time>_<run name>/, or `output=DIR`."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    predictions_csv = property(lambda self: self.root / "predictions.csv")
+    predictions_png = property(lambda self: self.root / "predictions.png")
+    run_json = property(lambda self: self.root / "run.json")
 
 
 class ComparisonDir:

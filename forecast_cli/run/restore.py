@@ -3,6 +3,7 @@ its resolved config, its data config with the command's `data.*` overrides valid
 loader's schema, its saved scaler and, on demand, its model (safe_mode: no code from the file runs)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, Sequence
 
 from omegaconf import OmegaConf
@@ -23,7 +24,12 @@ class RestoredRun:
         """The run's data, split and scaled with its own scaler: a PreparedData with `splits`."""
         from forecast_cli.data.prepare import prepare_data
 
-        return prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
+        prepared = prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
+        if "test" in splits and not prepared.has_test:
+            raise ForecastError(
+                f"run {self.run.root} has no test split: it trained on every row (a test share of 0); use split=val"
+            )
+        return prepared
 
     def load_model(self):
         from forecast_cli.run.model_files import load_model
@@ -58,4 +64,13 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
         raise
     except Exception as exc:
         raise ForecastError(f"bad data override {dict(overrides)}: {str(exc).splitlines()[0]}") from exc
+    if "path" not in overrides and merged.get("path") and not Path(merged.path).is_absolute():
+        merged.path = _trained_on(run, merged.path)
     return saved, merged
+
+
+def _trained_on(run: RunDir, path: str) -> str:
+    """A run trained before 0.2 may record a path relative to where it was trained: the absolute path
+    its run.json recorded as the data's source, when that file is still there."""
+    source = run.record().get("data", {}).get("source")
+    return source if source and Path(source).is_file() else path

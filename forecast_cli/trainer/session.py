@@ -1,7 +1,7 @@
 """One training session: from the composed config to metrics and artifacts in the run directory.
 
 data (load, split, scale, window) -> strategy, precision -> model and optimizer in the strategy's
-scope -> the trainer's loop with the run's callbacks -> final metrics -> forecast.csv, model files.
+scope -> the trainer's loop with the run's callbacks -> final metrics -> forecast.csv and .png, model files.
 """
 
 import logging
@@ -9,12 +9,13 @@ from typing import Dict, Optional
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.real_units import last_test_forecast
+from forecast_cli.data.real_units import last_window_forecast
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import evaluate_model, inference_function
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
+from forecast_cli.plots import plot_window_forecast
 from forecast_cli.precision import apply_precision
 from forecast_cli.run.atomic import write_csv_atomic
 from forecast_cli.run.checkpoint import Checkpoint
@@ -110,12 +111,13 @@ def run_training(
     eval_sets = {**datasets, "train": unshuffled_train}
     metrics = {}
     forward = inference_function(model)
-    for split in SPLITS:
+    for split in (s for s in SPLITS if s in prepared.splits):
         for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward).items():
             metrics[f"{split}/{name}"] = value
     run.write_metrics(metrics)
-    forecast = last_test_forecast(model, prepared)
+    forecast = last_window_forecast(model, prepared)
     if forecast is not None:
-        write_csv_atomic(run.forecast_csv, forecast)
+        write_csv_atomic(run.forecast_csv, forecast.rows())
+        plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
     save_model(model, run, prepared.spec)
     return metrics

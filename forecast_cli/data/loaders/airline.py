@@ -34,8 +34,10 @@ class AirlineDataConfig(DataConfig):
 @DATA.register("airline", AirlineDataConfig)
 def load_airline(cfg: AirlineDataConfig, total_window: int) -> SeriesData:
     import numpy as np
+    import pandas as pd
 
     values = np.asarray(PASSENGERS, dtype=np.float64)[:, None]
+    months = pd.date_range("1949-01-01", periods=len(PASSENGERS), freq="MS").to_numpy(dtype="datetime64[ns]")
     return SeriesData(
         segments=[values],
         columns=["passengers"],
@@ -43,4 +45,5 @@ def load_airline(cfg: AirlineDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_TIME,
         source="airline passengers 1949-1960 (Box & Jenkins series G, in the package)",
         sha256=sha256_bytes(values.tobytes()),
+        timestamps=[months],
     )

@@ -33,6 +33,7 @@ def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
     if missing:
         raise ForecastError(f"{path} lacks the columns {missing}: it must be tab-separated with date, {', '.join(COLUMNS)}")
     daily = frame[COLUMNS].astype("float64").diff().iloc[1:]  # cumulative counts -> new cases per day
+    dates = pd.to_datetime(frame["date"].iloc[1:]).to_numpy(dtype="datetime64[ns]")
     return SeriesData(
         segments=[daily.to_numpy()],
         columns=list(COLUMNS),
@@ -40,4 +41,5 @@ def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_TIME,
         source=str(path.resolve()),
         sha256=sha256_file(path),
+        timestamps=[dates],
     )

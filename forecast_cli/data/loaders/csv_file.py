@@ -107,6 +107,8 @@ def _check_columns(frame, wanted: List[str], key: str) -> None:
 
 
 def _order_by_date(frame, cfg: CsvDataConfig):
+    """The frame in time order and its timestamps (datetime64), refusing duplicates and, unless
+    data.sort=true, unsorted rows."""
     import numpy as np
     import pandas as pd
 
@@ -134,7 +136,8 @@ def _order_by_date(frame, cfg: CsvDataConfig):
                 f"the row above it; sort the file or set data.sort=true"
             )
         frame = frame.assign(**{column: dates}).sort_values(column, kind="stable").reset_index(drop=True)
-    return frame
+        dates = frame[column]
+    return frame, dates.to_numpy(dtype="datetime64[ns]")
 
 
 def _looks_day_first(column) -> bool:
@@ -164,14 +167,16 @@ def _to_numeric(frame, columns: List[str]) -> "np.ndarray":
     return np.stack(values, axis=1)
 
 
-def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str) -> "np.ndarray":
-    """NaN and +-inf: refuse (default) or fill them, as data.missing says."""
+def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str):
+    """NaN and +-inf: refuse (default) or fill them, as data.missing says. Returns the values and the
+    mask of the rows kept (only `drop` removes rows)."""
     import numpy as np
     import pandas as pd
 
     bad = ~np.isfinite(values)
+    kept = np.ones(len(values), dtype=bool)
     if not bad.any():
-        return values
+        return values, kept
     count = int(bad.sum())
     row, col = (int(i) for i in np.argwhere(bad)[0])
     if policy == "error":
@@ -181,12 +186,13 @@ def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str) 
         )
     frame = pd.DataFrame(np.where(bad, np.nan, values), columns=columns)
     if policy == "drop":
-        frame = frame.dropna()
+        kept = ~bad.any(axis=1)
+        frame = frame[kept]
     elif policy == "ffill":
         frame = frame.ffill().bfill()
     else:
         frame = frame.interpolate(limit_direction="both")
-    return frame.to_numpy(dtype=np.float64)
+    return frame.to_numpy(dtype=np.float64), kept
 
 
 @DATA.register("csv", CsvDataConfig)
@@ -196,16 +202,17 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
         raise ForecastError(f"data file has a header but no rows: {path}")
     targets = target_list(cfg.target)
     _check_columns(frame, targets, "data.target")
+    dates = None
     if cfg.date_column is not None:
         _check_columns(frame, [cfg.date_column], "data.date_column")
-        frame = _order_by_date(frame, cfg)
+        frame, dates = _order_by_date(frame, cfg)
     if cfg.features is None:
         features = [str(c) for c in frame.columns if str(c) not in targets and str(c) != cfg.date_column]
     else:
         features = [str(c) for c in cfg.features if str(c) not in targets]
         _check_columns(frame, features, "data.features")
     columns = targets + features
-    values = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
+    values, kept = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
     if len(values) < total_window:
         raise ForecastError(
             f"the data has {len(values)} rows, fewer than one window (input_width + shift = {total_window}): "
@@ -218,4 +225,5 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_TIME,
         source=str(path.resolve()),
         sha256=sha256_file(path),
+        timestamps=None if dates is None else [dates[kept]],
     )

@@ -54,6 +54,7 @@ def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
     unknown = [t for t in targets if t not in columns]
     if unknown:
         raise ForecastError(f"data.target names {unknown}, not among the ETT columns: {', '.join(columns)}")
+    dates = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]")
     return SeriesData(
         segments=[frame[columns].to_numpy(dtype="float64")],
         columns=columns,
@@ -61,4 +62,5 @@ def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_TIME,
         source=str(path.resolve()),
         sha256=sha256_file(path),
+        timestamps=[dates],
     )

@@ -7,7 +7,7 @@ and the time of day and of year as sin/cos signals.
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._download import user_file_or_fetch
@@ -15,6 +15,9 @@ from forecast_cli.data.loaders.base import DataConfig
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.provenance import sha256_file
+
+if TYPE_CHECKING:
+    import numpy as np
 
 URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip"
 DATE_COLUMN = "Date Time"
@@ -57,26 +60,49 @@ def is_ten_minute(dates) -> bool:
     return float(steps.median()) <= 600
 
 
-def preprocess(frame):
-    """The tutorial's feature engineering on a (raw or hourly) Jena table -> 19 float columns."""
-    import numpy as np
+def hourly(frame):
+    """The hourly rows of a raw or hourly Jena table, and their timestamps (datetime64)."""
     import pandas as pd
 
     dates = pd.to_datetime(frame[DATE_COLUMN], format=DATE_FORMAT)
     if is_ten_minute(dates):
         frame, dates = frame.iloc[5::6], dates.iloc[5::6]
-    frame = frame.drop(columns=[DATE_COLUMN]).astype("float64").reset_index(drop=True)
+    return frame.reset_index(drop=True), dates.to_numpy(dtype="datetime64[ns]")
+
+
+def calendar_features(timestamps) -> Dict[str, "np.ndarray"]:
+    """The tutorial's time signals: sin/cos of the time of day and of the year, from timestamps alone."""
+    import numpy as np
+    import pandas as pd
+
+    seconds = (pd.DatetimeIndex(timestamps) - pd.Timestamp("1970-01-01")).total_seconds().to_numpy()
+    return {
+        "Day sin": np.sin(seconds * (2 * np.pi / SECONDS_PER_DAY)),
+        "Day cos": np.cos(seconds * (2 * np.pi / SECONDS_PER_DAY)),
+        "Year sin": np.sin(seconds * (2 * np.pi / SECONDS_PER_YEAR)),
+        "Year cos": np.cos(seconds * (2 * np.pi / SECONDS_PER_YEAR)),
+    }
+
+
+def preprocess(frame):
+    """The tutorial's feature engineering on a (raw or hourly) Jena table -> 19 float columns."""
+    frame, dates = hourly(frame)
+    return engineer(frame, dates)
+
+
+def engineer(frame, dates):
+    """Hourly rows -> the 19 features: the -9999 wind fix, the wind vector, the time signals."""
+    import numpy as np
+
+    frame = frame.drop(columns=[DATE_COLUMN]).astype("float64")
     for column in ("wv (m/s)", "max. wv (m/s)"):
         frame.loc[frame[column] == -9999.0, column] = 0.0
     speed, max_speed = frame.pop("wv (m/s)"), frame.pop("max. wv (m/s)")
     direction = frame.pop("wd (deg)") * np.pi / 180
     frame["Wx"], frame["Wy"] = speed * np.cos(direction), speed * np.sin(direction)
     frame["max Wx"], frame["max Wy"] = max_speed * np.cos(direction), max_speed * np.sin(direction)
-    seconds = (dates - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy()
-    frame["Day sin"] = np.sin(seconds * (2 * np.pi / SECONDS_PER_DAY))
-    frame["Day cos"] = np.cos(seconds * (2 * np.pi / SECONDS_PER_DAY))
-    frame["Year sin"] = np.sin(seconds * (2 * np.pi / SECONDS_PER_YEAR))
-    frame["Year cos"] = np.cos(seconds * (2 * np.pi / SECONDS_PER_YEAR))
+    for name, values in calendar_features(dates).items():
+        frame[name] = values
     return frame
 
 
@@ -85,7 +111,8 @@ def load_jena(cfg: JenaDataConfig, total_window: int) -> SeriesData:
     import numpy as np
 
     path = source_file(cfg)
-    frame = preprocess(read_jena(path))
+    rows, dates = hourly(read_jena(path))
+    frame = engineer(rows, dates)
     columns = [str(c) for c in frame.columns]
     targets = list(cfg.target) if cfg.target is not None else columns
     unknown = [t for t in targets if t not in columns]
@@ -100,4 +127,6 @@ def load_jena(cfg: JenaDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_TIME,
         source=str(path.resolve()),
         sha256=sha256_file(path),
+        timestamps=[dates],
+        time_features=calendar_features,
     )

@@ -1,0 +1,186 @@
+"""`forecast predict run=DIR [horizon=N] [data.path=FILE] [output=DIR]`: forecast past the end of the
+run's data (or of a newer file with the same columns) in real units.
+
+Writes predictions.csv (timestamp + one column per label), predictions.png (recent history and the
+forecast) and run.json (source run, data file and sha256, horizon, method) into its own directory,
+outputs/predict/<date>/<time>_<run name>/ unless `output=DIR`.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import hydra
+from omegaconf import MISSING, OmegaConf
+
+from forecast_cli import __version__
+from forecast_cli.commands.base import HydraCommand
+from forecast_cli.errors import ForecastError, require
+from forecast_cli.run.layout import PredictDir, RunDir, find_runs, utc_now
+
+log = logging.getLogger("forecast.predict")
+CONFIG_NAME = "predict"
+PLAIN_NAME = re.compile(r"^[\w.\-]+$")
+
+
+@dataclass
+class PredictConfig:
+    run: str = MISSING  # a run directory
+    horizon: Optional[int] = None  # steps past the data; null: the steps the model forecasts at once
+    data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
+    output: Optional[str] = None  # null: outputs/predict/<date>/<time>_<run name>
+    allow_incomplete: bool = False
+
+    def __post_init__(self) -> None:
+        require(self.horizon is None or self.horizon >= 1, "horizon", f"must be >= 1, got {self.horizon}")
+
+
+def run_name_of(run: str) -> str:
+    """The run's `run_name` for the output directory's name (read as YAML: no code); 'run' if unusable."""
+    try:
+        name = str(OmegaConf.load(Path(run) / "config.yaml").get("run_name") or "")
+    except Exception:
+        return "run"
+    return name if PLAIN_NAME.match(name) else "run"
+
+
+def predict_job(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from forecast_cli.data.loaders import load_series
+    from forecast_cli.data.window import resolve_window
+    from forecast_cli.forecaster.future import predict_future, series_history
+    from forecast_cli.forecaster.plan import ForecastPlan
+    from forecast_cli.metrics import inference_function
+    from forecast_cli.run.restore import restore_run
+
+    (run,) = find_runs([Path(cfg.run)])
+    if not run.is_run():
+        raise ForecastError(f"{run.root} is not a run directory: give run=<a run directory>, not a sweep")
+    target = PredictDir(HydraConfig.get().runtime.output_dir)
+    restored = restore_run(run, cfg.data, cfg.allow_incomplete)
+    series = load_series(restored.data, 1)  # series_history checks the rows it needs
+    if list(series.columns) != list(restored.scaler.columns):
+        raise ForecastError(
+            f"the data's columns {series.columns} differ from the run's {restored.scaler.columns}: "
+            "give a file with the run's columns"
+        )
+    spec = resolve_window(restored.config.window, series.columns, series.targets)
+    plan = ForecastPlan(spec, derived_columns=series.derived_columns())
+    history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
+    horizon = int(cfg.horizon or plan.direct_steps)
+    plan.check_horizon(horizon)  # before loading TensorFlow: a refused horizon costs one line
+    model = restored.load_model()
+    forward = inference_function(model)
+    prediction = predict_future(lambda x: forward(x).numpy(), restored.scaler, plan, history, horizon, series.time_features)
+    rows = prediction_rows(prediction)
+    from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
+
+    write_csv_atomic(target.predictions_csv, rows)
+    plot_prediction(prediction, target.predictions_png, run)
+    write_json_atomic(target.run_json, {
+        "task": "predict",
+        "created_at": utc_now(),
+        "forecast_version": __version__,
+        "source_run": str(run.root.resolve()),
+        "data": {"source": series.source, "sha256": series.sha256, "rows": series.n_rows},
+        "horizon": horizon,
+        "method": prediction.method,
+        "direct_steps": prediction.direct_steps,
+        "frequency": history.frequency,
+        "label_columns": prediction.label_columns,
+        "first": rows[0].get("timestamp", 1),
+        "last": rows[-1].get("timestamp", horizon),
+    })
+    print_prediction(rows, f"{run.root.name}: {horizon} steps, {prediction.method}")
+    print(f"predictions: {target.predictions_csv}", flush=True)
+
+
+def prediction_rows(prediction) -> List[Dict[str, Any]]:
+    from forecast_cli.data.real_units import readable
+    from forecast_cli.data.timestamps import format_timestamps
+
+    if prediction.timestamps is not None:
+        keys = [("timestamp", text) for text in format_timestamps(prediction.timestamps)]
+    else:
+        keys = [("step", step + 1) for step in range(len(prediction.values))]
+    return [
+        {key: label, **{c: readable(v) for c, v in zip(prediction.label_columns, row)}}
+        for (key, label), row in zip(keys, prediction.values)
+    ]
+
+
+def plot_prediction(prediction, path: Path, run: RunDir) -> None:
+    """The forecast after the last rows of history (3 horizons, at least one input window)."""
+    import numpy as np
+
+    from forecast_cli.plots import plot_forecast
+
+    history = prediction.history
+    horizon = len(prediction.values)
+    shown = max(3 * horizon, 48)
+    labels = [history.columns.index(c) for c in prediction.label_columns]
+    past = history.values[-shown:][:, labels]
+    if history.timestamps is not None:
+        past_x, future_x = history.timestamps[-shown:], prediction.timestamps
+    else:
+        past_x = np.arange(-len(past) + 1, 1)
+        future_x = np.arange(1, horizon + 1)
+    title = f"{run.root.name}: {horizon}-step forecast ({prediction.method})"
+    plot_forecast(path, prediction.label_columns, past_x, past, future_x, prediction.values, title=title)
+
+
+def print_prediction(rows: List[Dict[str, Any]], title: str, shown: int = 24) -> None:
+    from rich.table import Table
+
+    from forecast_cli.commands.report import print_table
+
+    table = Table(title=title)
+    for name in rows[0]:
+        table.add_column(str(name), justify="left" if name in ("timestamp", "step") else "right")
+    cut = rows if len(rows) <= 2 * shown else [*rows[:shown], None, *rows[-shown:]]
+    for row in cut:
+        table.add_row(*(["..."] * len(rows[0]) if row is None else [str(v) for v in row.values()]))
+    print_table(table)
+
+
+@hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
+def main(cfg) -> None:
+    from forecast_cli.errors import USER_ERROR_EXIT_CODE, full_error_requested, report_user_error
+
+    try:
+        predict_job(cfg)
+    except ForecastError as exc:
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        raise SystemExit(USER_ERROR_EXIT_CODE)
+
+
+class PredictCommand(HydraCommand):
+    config_name = CONFIG_NAME
+    hint = "see `forecast predict --help`"
+
+    def __init__(self, schema: type, main):
+        super().__init__(schema, main)
+        if not OmegaConf.has_resolver("forecast_run_name"):
+            OmegaConf.register_new_resolver("forecast_run_name", run_name_of)
+
+    def rewrite_args(self, args: List[str]) -> List[str]:
+        """`data.*` overrides the run's data config (`++data.path=x`); `output=DIR` is Hydra's run directory."""
+        rewritten = [f"++{a}" if a.startswith("data.") else a for a in args]
+        outputs = [a.split("=", 1)[1] for a in args if a.startswith("output=")]
+        return [*rewritten, *(f"hydra.run.dir={o}" for o in outputs[-1:])]
+
+    def validate(self, cfg) -> None:
+        OmegaConf.to_object(cfg)
+        runs = find_runs([Path(cfg.run)])
+        if len(runs) != 1 or runs[0].root != Path(cfg.run):
+            raise ForecastError(f"{cfg.run} is a sweep directory: give run=<one of its job directories>")
+        if cfg.output is not None and PredictDir(cfg.output).predictions_csv.exists():
+            raise ForecastError(f"{cfg.output} already holds a prediction: give a new output=DIR")
+
+
+COMMAND = PredictCommand(PredictConfig, main)
