@@ -59,3 +59,48 @@ def plot_window_forecast(forecast, path: Path, title: str) -> None:
     """A run's `forecast.png`: the inputs, actual and forecast label steps of one window (real units)."""
     plot_forecast(path, forecast.columns, forecast.history_x, forecast.history, forecast.x, forecast.forecast,
                   actual=forecast.actual, title=title)
+
+
+def plot_error_by_step(path: Path, backtest, title: str) -> None:
+    """MAE by horizon step: scaled over every column (comparable across columns) and, per column, in
+    real units."""
+    plt = _pyplot()
+    steps = np.arange(1, backtest.horizon + 1)
+    shown = list(range(min(len(backtest.columns), MAX_PANELS)))
+    figure, axes = plt.subplots(len(shown) + 1, 1, figsize=(8, 2.4 * (len(shown) + 1) + 0.6), sharex=True, squeeze=False)
+    scaled = np.abs(backtest.forecast_scaled - backtest.actual_scaled).mean(axis=(0, 2))
+    axes[0, 0].plot(steps, scaled, marker=".", color="tab:purple")
+    axes[0, 0].set_ylabel("MAE (scaled)")
+    axes[0, 0].set_title(title)
+    real = np.abs(backtest.forecast - backtest.actual).mean(axis=0)  # [horizon, n_labels]
+    for panel, j in zip(axes[1:, 0], shown):
+        panel.plot(steps, real[:, j], marker=".", color="tab:orange")
+        panel.set_ylabel(f"MAE {backtest.columns[j]}")
+    for panel in axes[:, 0]:
+        panel.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel("horizon step")
+    save_figure(figure, path)
+
+
+def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: int, scaler) -> None:
+    """Forecast against actual from `count` origins spread over the split (the first label column)."""
+    if count == 0:
+        return
+    plt = _pyplot()
+    picked = np.unique(np.linspace(0, len(backtest.origins) - 1, count).round().astype(int))
+    column = backtest.columns[0]
+    index = scaler.columns.index(column)
+    figure, axes = plt.subplots(len(picked), 1, figsize=(10, 2.6 * len(picked) + 0.6), squeeze=False)
+    for panel, i in zip(axes[:, 0], picked):
+        origin = int(backtest.origins[i])
+        rows = np.arange(origin - input_width, origin + backtest.horizon)
+        x = split.timestamps[rows] if split.timestamps is not None else rows
+        past = split.values[rows[:input_width], index] * scaler.scale[index] + scaler.offset[index]
+        panel.plot(x[:input_width], past, color="tab:blue", label="history")
+        panel.plot(x[input_width:], backtest.actual[i, :, 0], color="tab:green", marker=".", label="actual")
+        panel.plot(x[input_width:], backtest.forecast[i, :, 0], color="tab:orange", marker=".", label="forecast")
+        panel.set_ylabel(column)
+        panel.grid(alpha=0.3)
+    axes[0, 0].legend(loc="upper left")
+    figure.autofmt_xdate()
+    save_figure(figure, path)

@@ -12,7 +12,7 @@ CONF = Path(__file__).parents[1] / "conf"
 
 
 def test_every_listed_command_exposes_a_command_of_a_known_kind():
-    assert set(COMMANDS) == {"train", "evaluate", "compare"}
+    assert set(COMMANDS) == {"train", "evaluate", "predict", "backtest", "compare"}
     for name in COMMANDS:
         command = load_command(name)
         assert isinstance(command, (HydraCommand, PlainCommand)), name
@@ -36,3 +36,17 @@ def test_evaluate_and_compare_find_runs_the_same_way(tmp_path):
         (sweep / job / "run.json").write_text('{"status": "completed"}')
     assert [run.root.name for run in find_runs([sweep])] == ["2_a", "10_b"]  # job order, not text order
     assert [run.root.name for run in find_runs([sweep / "10_b", sweep / "2_a"])] == ["10_b", "2_a"]
+
+
+def test_data_paths_become_absolute_so_that_a_run_means_the_same_file_from_anywhere(tmp_path, monkeypatch):
+    from forecast_cli.commands.rewrite import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    assert absolute_paths(["data.path=a.csv", "model=lstm"]) == [f"data.path={tmp_path / 'a.csv'}", "model=lstm"]
+    assert absolute_paths(["data.path=a.csv,b.csv"]) == [f"data.path={tmp_path / 'a.csv'},{tmp_path / 'b.csv'}"]
+    assert absolute_paths(["++data.cache_dir=~/cache"]) == [f"++data.cache_dir={Path.home() / 'cache'}"]
+    spaced = absolute_paths(["data.path=my data.csv"])
+    assert spaced == [f"data.path='{tmp_path / 'my data.csv'}'"]
+    for unchanged in ("data.path=null", "data.path=/abs/x.csv", "data.path=choice(a.csv,b.csv)", "data.target=a.csv"):
+        expected = unchanged if "/abs" not in unchanged else "data.path=/abs/x.csv"
+        assert absolute_paths([unchanged]) == [expected]

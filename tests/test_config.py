@@ -157,7 +157,13 @@ def test_resolved_config_has_no_interpolations():
     assert "${" not in text and "run_name: dense" in text
 
 
-@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["train", "--cfg", "job"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"], ["train", "--help"], ["train", "--cfg", "job"], ["evaluate", "--help"],
+        ["predict", "--help"], ["predict", "run=.", "--cfg", "job"], ["backtest", "--help"],
+    ],
+)
 def test_cli_does_not_import_tensorflow(args):
     # nor numpy, pandas or urllib.request: together they were a fifth of `--cfg job`'s 1 s
     heavy = ["tensorflow", "keras", "numpy", "pandas", "urllib.request"]

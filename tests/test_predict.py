@@ -83,7 +83,7 @@ def test_predict_from_a_newer_file_starts_after_its_last_row(trained, tmp_path):
     assert len(rows) == 1  # no horizon: the steps the model forecasts at once
     assert rows[0]["timestamp"] == (pd.Timestamp(newer["date"].iloc[-1]) + pd.Timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
     again = run_forecast(["predict", f"run={run}", f"output={tmp_path / 'out'}"], cwd=tmp_path)
-    assert again.returncode == 2 and "already holds a prediction" in again.stderr
+    assert again.returncode == 2 and "already holds a finished predict" in again.stderr
 
 
 def bad_files(tmp_path: Path):

@@ -10,6 +10,7 @@ COMMANDS = {
     "train": ("forecast_cli.commands.train", "train a model: forecast train model=lstm data=csv data.path=FILE ..."),
     "evaluate": ("forecast_cli.commands.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
     "predict": ("forecast_cli.commands.predict", "forecast past the data, in real units: forecast predict run=DIR [horizon=N]"),
+    "backtest": ("forecast_cli.commands.backtest", "historical forecasts from every origin of a split: forecast backtest run=DIR"),
     "compare": ("forecast_cli.commands.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
 }
 

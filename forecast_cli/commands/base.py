@@ -2,6 +2,7 @@
 rewrite the arguments, compose and validate every job (the precheck), then hand over to Hydra."""
 
 import sys
+from pathlib import Path
 from typing import Any, Callable, List, Protocol
 
 from omegaconf import OmegaConf
@@ -9,6 +10,8 @@ from omegaconf import OmegaConf
 from forecast_cli.commands.help import register_help_resolver
 from forecast_cli.commands.precheck import check_overrides, prints_job_config_only
 from forecast_cli.config_store import register_schemas, store_command_schema
+from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+from forecast_cli.run.layout import RunDir, find_runs
 
 
 class Command(Protocol):
@@ -35,6 +38,7 @@ class HydraCommand:
     def __init__(self, schema: type, main: Callable[[], Any]):
         register_schemas()
         register_help_resolver()
+        register_run_name_resolver()
         store_command_schema(self.config_name, schema)
         self.main = main
 
@@ -66,6 +70,45 @@ class HydraCommand:
         sys.argv = [sys.argv[0], *args]
         self.main()
         return 0
+
+
+class OneRunCommand(HydraCommand):
+    """A command that reads one saved run (`run=DIR`, with `data.*` overrides of its data config) and
+    writes into a directory of its own: `output=DIR`, else the directory its YAML gives Hydra. Its
+    `run.json`, written last, marks it complete: a complete one is never written over."""
+
+    output_layout: Callable[[Path], Any]  # the layout class of the output directory (run/layout.py)
+
+    def rewrite_args(self, args: List[str]) -> List[str]:
+        """`data.path=x` overrides the run's data config (`++data.path=x`); `output=DIR` is Hydra's run dir."""
+        rewritten = [f"++{a}" if a.startswith("data.") else a for a in args]
+        outputs = [a.split("=", 1)[1] for a in args if a.startswith("output=")]
+        return [*rewritten, *(f"hydra.run.dir={o}" for o in outputs[-1:])]
+
+    def validate(self, cfg) -> None:
+        OmegaConf.to_object(cfg)
+        runs = find_runs([Path(cfg.run)])
+        if len(runs) != 1 or runs[0].root != Path(cfg.run):
+            raise ForecastError(f"{cfg.run} is a sweep directory: give run=<one of its job directories>")
+        if cfg.output is not None and self.output_layout(Path(cfg.output)).run_json.exists():
+            raise ForecastError(f"{cfg.output} already holds a finished {self.config_name}: give a new output=DIR")
+
+
+def exit_on_user_error(job: Callable[[Any], None], cfg) -> None:
+    """Run a Hydra job; a ForecastError is one line on stderr and exit 2 (HYDRA_FULL_ERROR=1: raised)."""
+    try:
+        job(cfg)
+    except ForecastError as exc:
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        sys.exit(USER_ERROR_EXIT_CODE)
+
+
+def register_run_name_resolver() -> None:
+    """`${forecast_run_name:DIR}`: the run_name of a saved run, for the directories named after it."""
+    if not OmegaConf.has_resolver("forecast_run_name"):
+        OmegaConf.register_new_resolver("forecast_run_name", lambda run: RunDir(run).run_name())
 
 
 class PlainCommand:

@@ -7,22 +7,20 @@ outputs/predict/<date>/<time>_<run name>/ unless `output=DIR`.
 """
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import hydra
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING
 
 from forecast_cli import __version__
-from forecast_cli.commands.base import HydraCommand
+from forecast_cli.commands.base import OneRunCommand, exit_on_user_error
 from forecast_cli.errors import ForecastError, require
 from forecast_cli.run.layout import PredictDir, RunDir, find_runs, utc_now
 
 log = logging.getLogger("forecast.predict")
 CONFIG_NAME = "predict"
-PLAIN_NAME = re.compile(r"^[\w.\-]+$")
 
 
 @dataclass
@@ -37,15 +35,6 @@ class PredictConfig:
         require(self.horizon is None or self.horizon >= 1, "horizon", f"must be >= 1, got {self.horizon}")
 
 
-def run_name_of(run: str) -> str:
-    """The run's `run_name` for the output directory's name (read as YAML: no code); 'run' if unusable."""
-    try:
-        name = str(OmegaConf.load(Path(run) / "config.yaml").get("run_name") or "")
-    except Exception:
-        return "run"
-    return name if PLAIN_NAME.match(name) else "run"
-
-
 def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
@@ -57,8 +46,6 @@ def predict_job(cfg) -> None:
     from forecast_cli.run.restore import restore_run
 
     (run,) = find_runs([Path(cfg.run)])
-    if not run.is_run():
-        raise ForecastError(f"{run.root} is not a run directory: give run=<a run directory>, not a sweep")
     target = PredictDir(HydraConfig.get().runtime.output_dir)
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
     series = load_series(restored.data, 1)  # series_history checks the rows it needs
@@ -148,39 +135,13 @@ def print_prediction(rows: List[Dict[str, Any]], title: str, shown: int = 24) ->
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    from forecast_cli.errors import USER_ERROR_EXIT_CODE, full_error_requested, report_user_error
-
-    try:
-        predict_job(cfg)
-    except ForecastError as exc:
-        if full_error_requested():
-            raise
-        report_user_error(str(exc))
-        raise SystemExit(USER_ERROR_EXIT_CODE)
+    exit_on_user_error(predict_job, cfg)
 
 
-class PredictCommand(HydraCommand):
+class PredictCommand(OneRunCommand):
     config_name = CONFIG_NAME
     hint = "see `forecast predict --help`"
-
-    def __init__(self, schema: type, main):
-        super().__init__(schema, main)
-        if not OmegaConf.has_resolver("forecast_run_name"):
-            OmegaConf.register_new_resolver("forecast_run_name", run_name_of)
-
-    def rewrite_args(self, args: List[str]) -> List[str]:
-        """`data.*` overrides the run's data config (`++data.path=x`); `output=DIR` is Hydra's run directory."""
-        rewritten = [f"++{a}" if a.startswith("data.") else a for a in args]
-        outputs = [a.split("=", 1)[1] for a in args if a.startswith("output=")]
-        return [*rewritten, *(f"hydra.run.dir={o}" for o in outputs[-1:])]
-
-    def validate(self, cfg) -> None:
-        OmegaConf.to_object(cfg)
-        runs = find_runs([Path(cfg.run)])
-        if len(runs) != 1 or runs[0].root != Path(cfg.run):
-            raise ForecastError(f"{cfg.run} is a sweep directory: give run=<one of its job directories>")
-        if cfg.output is not None and PredictDir(cfg.output).predictions_csv.exists():
-            raise ForecastError(f"{cfg.output} already holds a prediction: give a new output=DIR")
+    output_layout = PredictDir
 
 
 COMMAND = PredictCommand(PredictConfig, main)

@@ -42,3 +42,26 @@ def format_timestamps(index: "pd.DatetimeIndex") -> list:
     if (index.second == 0).all() and (index.microsecond == 0).all():
         return [t.strftime("%Y-%m-%d %H:%M") for t in index]
     return [t.isoformat(sep=" ") for t in index]
+
+
+def seasonal_period(frequency: Optional[str]) -> int:
+    """The season of a frequency for seasonal-naive baselines (MASE): a day of hours or of minutes, a
+    week of days, a year of months or quarters; 1 when unknown."""
+    import pandas as pd
+
+    if not frequency:
+        return 1
+    offset = pd.tseries.frequencies.to_offset(frequency)
+    if isinstance(offset, pd.offsets.Tick):
+        step = pd.Timedelta(offset)
+        day = pd.Timedelta(days=1)
+        if step < day and day % step == pd.Timedelta(0):
+            return int(day / step)
+        return 7 if step == day else 1
+    name = offset.name.split("-")[0]
+    if name == "D" and offset.n == 1:
+        return 7
+    for prefixes, season in ((("B",), 5), (("W",), 52), (("M", "SM", "BM", "CBM"), 12), (("Q", "BQ"), 4)):
+        if any(name.startswith(p) for p in prefixes):
+            return season
+    return 1

@@ -4,6 +4,7 @@ files, and the status lifecycle of a run (running -> completed | failed | interr
 Train writes through it; evaluate, compare, resume and the sweep summary read through it.
 """
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -12,6 +13,7 @@ from forecast_cli.errors import ForecastError
 from forecast_cli.run.atomic import read_json, write_json_atomic
 
 RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
+PLAIN_NAME = re.compile(r"^[\w.\-]+$")
 
 
 def utc_now() -> str:
@@ -40,6 +42,17 @@ class RunDir:
 
     def is_run(self) -> bool:
         return self.run_json.is_file()
+
+    def run_name(self) -> str:
+        """The run's `run_name` (its config read as YAML, no code), to name what commands write from
+        it; 'run' when it is missing or not a plain name."""
+        from omegaconf import OmegaConf
+
+        try:
+            name = str(OmegaConf.load(self.config_yaml).get("run_name") or "")
+        except Exception:
+            return "run"
+        return name if PLAIN_NAME.match(name) else "run"
 
     def record(self) -> Dict[str, Any]:
         return read_json(self.run_json)
@@ -107,6 +120,19 @@ class PredictDir:
 
     predictions_csv = property(lambda self: self.root / "predictions.csv")
     predictions_png = property(lambda self: self.root / "predictions.png")
+    run_json = property(lambda self: self.root / "run.json")
+
+
+class BacktestDir:
+    """What `forecast backtest` writes: outputs/backtest/<date>/<time>_<run name>/, or `output=DIR`."""
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+
+    backtest_csv = property(lambda self: self.root / "backtest.csv")
+    metrics_json = property(lambda self: self.root / "metrics.json")
+    error_by_step_png = property(lambda self: self.root / "error_by_step.png")
+    forecasts_png = property(lambda self: self.root / "forecasts.png")
     run_json = property(lambda self: self.root / "run.json")
 
 

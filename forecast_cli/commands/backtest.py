@@ -1,0 +1,149 @@
+"""`forecast backtest run=DIR [split=test] [horizon=H] [stride=S]`: historical forecasts of a saved
+model (no refit) from every origin of a split, scored per horizon step and per column.
+
+Writes backtest.csv (origin, timestamp, step, column, actual, forecast; real units), metrics.json
+(scaled MAE/MSE/RMSE; real MAE, RMSE, MAPE, sMAPE and MASE against the seasonal-naive forecast;
+overall, per step, per column), error_by_step.png and forecasts.png into its own directory,
+outputs/backtest/<date>/<time>_<run name>/ unless `output=DIR`.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import hydra
+from omegaconf import MISSING
+
+from forecast_cli import __version__
+from forecast_cli.commands.base import OneRunCommand, exit_on_user_error
+from forecast_cli.errors import require
+from forecast_cli.run.layout import BacktestDir, find_runs, utc_now
+
+CONFIG_NAME = "backtest"
+SPLITS = ("test", "val", "train")
+
+
+@dataclass
+class BacktestConfig:
+    run: str = MISSING  # a run directory
+    split: str = "test"
+    horizon: Optional[int] = None  # steps ahead from every origin; null: the steps the model forecasts at once
+    stride: int = 1  # rows between origins
+    season: Optional[int] = None  # MASE's seasonal period; null: from the data's frequency (hourly: 24, ...)
+    data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
+    output: Optional[str] = None  # null: outputs/backtest/<date>/<time>_<run name>
+    allow_incomplete: bool = False
+    plotted_origins: int = 3  # origins drawn in forecasts.png
+
+    def __post_init__(self) -> None:
+        require(self.split in SPLITS, "split", f"must be one of {', '.join(SPLITS)}, got '{self.split}'")
+        require(self.horizon is None or self.horizon >= 1, "horizon", f"must be >= 1, got {self.horizon}")
+        require(self.stride >= 1, "stride", f"must be >= 1, got {self.stride}")
+        require(self.season is None or self.season >= 1, "season", f"must be >= 1, got {self.season}")
+        require(self.plotted_origins >= 0, "plotted_origins", f"must be >= 0, got {self.plotted_origins}")
+
+
+def backtest_job(cfg) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from forecast_cli.data.timestamps import seasonal_period
+    from forecast_cli.forecaster.backtest import backtest_metrics, run_backtest
+    from forecast_cli.forecaster.plan import ForecastPlan
+    from forecast_cli.metrics import inference_function
+    from forecast_cli.run.atomic import write_json_atomic
+    from forecast_cli.run.restore import restore_run
+
+    (run,) = find_runs([Path(cfg.run)])
+    target = BacktestDir(HydraConfig.get().runtime.output_dir)
+    restored = restore_run(run, cfg.data, cfg.allow_incomplete)
+    prepared = restored.prepare(sorted({"train", cfg.split}))
+    spec = prepared.spec
+    plan = ForecastPlan(spec, derived_columns=prepared.series.derived_columns())
+    horizon = int(cfg.horizon or plan.direct_steps)
+    plan.check_horizon(horizon)
+    frequency = run.record().get("data", {}).get("frequency") or prepared.frequency
+    season = int(cfg.season or seasonal_period(frequency))
+    split = prepared.splits[cfg.split]
+    forward = inference_function(restored.load_model())
+    backtest = run_backtest(
+        lambda x: forward(x).numpy(), plan, split.values, split.lengths, restored.scaler, horizon, int(cfg.stride)
+    )
+    train = prepared.splits["train"]
+    train_real = restored.scaler.inverse_transform(train.values[:, spec.label_indices].astype("float64"), spec.label_columns)
+    metrics = backtest_metrics(backtest, {c: train_real[:, j] for j, c in enumerate(spec.label_columns)}, season)
+    write_backtest_csv(target.backtest_csv, backtest, split)
+    write_json_atomic(target.metrics_json, {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride),
+                                            "origins": int(len(backtest.origins)), "season": season, **metrics})
+    from forecast_cli.plots import plot_backtest_origins, plot_error_by_step
+
+    plot_error_by_step(target.error_by_step_png, backtest, f"{run.root.name}: {cfg.split}, {len(backtest.origins)} origins")
+    plot_backtest_origins(
+        target.forecasts_png, backtest, split, spec.input_width, int(cfg.plotted_origins), restored.scaler
+    )
+    write_json_atomic(target.run_json, {
+        "task": "backtest",
+        "created_at": utc_now(),
+        "forecast_version": __version__,
+        "source_run": str(run.root.resolve()),
+        "data": {"source": prepared.series.source, "sha256": prepared.series.sha256},
+        "split": cfg.split,
+        "horizon": horizon,
+        "stride": int(cfg.stride),
+        "method": "recursive" if horizon > plan.direct_steps else "direct",
+        "direct_steps": plan.direct_steps,
+        "origins": int(len(backtest.origins)),
+        "season": season,
+    })
+    print_summary(metrics, f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(backtest.origins)} origins)")
+    print(f"backtest: {target.root}", flush=True)
+
+
+def write_backtest_csv(path: Path, backtest, split) -> None:
+    """One row per origin, step and label column (long format), real units to 7 significant digits."""
+    import numpy as np
+    import pandas as pd
+
+    from forecast_cli.data.timestamps import format_timestamps
+    from forecast_cli.run.atomic import write_atomic
+
+    origins, horizon, columns = backtest.origins, backtest.horizon, backtest.columns
+    rows = (origins[:, None] + np.arange(horizon)).reshape(-1)  # [origins * horizon] target rows
+    frame = pd.DataFrame({
+        "origin": np.repeat(origins - 1, horizon),  # the last observed row
+        "target": rows,
+        "step": np.tile(np.arange(1, horizon + 1), len(origins)),
+    })
+    if split.timestamps is not None:
+        frame["origin"] = format_timestamps(split.timestamps[frame["origin"].to_numpy()])
+        frame["target"] = format_timestamps(split.timestamps[rows])
+    frame = frame.rename(columns={"target": "timestamp" if split.timestamps is not None else "row"})
+    long = pd.concat(
+        [frame.assign(column=c, actual=backtest.actual[:, :, j].reshape(-1), forecast=backtest.forecast[:, :, j].reshape(-1))
+         for j, c in enumerate(columns)],
+        ignore_index=True,
+    )
+    write_atomic(path, lambda handle: long.to_csv(handle, index=False, float_format="%.7g"))
+
+
+def print_summary(metrics: Dict[str, Any], title: str) -> None:
+    from forecast_cli.commands.report import metrics_table, print_table
+
+    rows = [{"": "overall", **metrics["real"], "scaled_mae": metrics["scaled"]["mae"]}]
+    steps = metrics["by_step"]
+    shown = steps if len(steps) <= 12 else [*steps[:6], *steps[-6:]]
+    rows += [{"": f"step {s['step']}", **s["real"], "scaled_mae": s["scaled"]["mae"]} for s in shown]
+    print_table(metrics_table(title + " (real units)", rows, [""]))
+
+
+@hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
+def main(cfg) -> None:
+    exit_on_user_error(backtest_job, cfg)
+
+
+class BacktestCommand(OneRunCommand):
+    config_name = CONFIG_NAME
+    hint = "see `forecast backtest --help`"
+    output_layout = BacktestDir
+
+
+COMMAND = BacktestCommand(BacktestConfig, main)

@@ -1,0 +1,92 @@
+"""`forecast backtest` end to end: historical forecasts from every origin of a split, with the run's
+own test metrics as the check of the direct case, and the recursive case beyond the direct steps."""
+
+import csv
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import make_frame, run_forecast
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A multi-step linear run (12 hours in, the next 4 out) on an hourly target-only CSV."""
+    root = tmp_path_factory.mktemp("backtest")
+    make_frame(400).to_csv(root / "series.csv", index=False)
+    args = [
+        "train", "data=csv", "data.path=series.csv", "data.date_column=date", "data.target=target",
+        "data.features=[]", "model=linear", "window.input_width=12", "window.label_width=4", "window.shift=4",
+        "trainer.epochs=2", "trainer.batch_size=32", "trainer.verbose=silent",
+    ]
+    result = run_forecast(args, cwd=root)
+    assert result.returncode == 0, result.stderr
+    (run,) = [p.parent for p in root.glob("outputs/train/*/*/run.json")]
+    return root, run
+
+
+def read_json(path):
+    return json.loads(path.read_text())
+
+
+def test_every_origin_of_the_test_split_reproduces_the_runs_test_mae(trained, tmp_path):
+    root, run = trained
+    result = run_forecast(["backtest", f"run={run}", f"output={tmp_path / 'bt'}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = read_json(tmp_path / "bt" / "metrics.json")
+    record = read_json(run / "run.json")
+    assert metrics["horizon"] == 4 and metrics["stride"] == 1 and metrics["season"] == 24
+    assert metrics["origins"] == record["windows"]["test"]
+    assert metrics["scaled"]["mae"] == pytest.approx(read_json(run / "metrics.json")["test/mae"], abs=1e-6)
+    assert len(metrics["by_step"]) == 4 and metrics["by_step"][0]["step"] == 1
+    assert set(metrics["real"]) >= {"mae", "rmse", "mape", "smape", "mase"}
+
+    with open(tmp_path / "bt" / "backtest.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == metrics["origins"] * 4
+    assert list(rows[0]) == ["origin", "timestamp", "step", "column", "actual", "forecast"]
+    frame = make_frame(400)
+    actual = dict(zip(pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d %H:%M"), frame["target"]))
+    for row in rows[:: max(1, len(rows) // 25)]:  # the actual values are the file's own, at their timestamps
+        assert float(row["actual"]) == pytest.approx(actual[row["timestamp"]], rel=1e-6, abs=1e-6)
+        origin = pd.Timestamp(row["origin"]) + pd.Timedelta(hours=int(row["step"]))
+        assert origin.strftime("%Y-%m-%d %H:%M") == row["timestamp"]
+    real_mae = np.mean([abs(float(r["forecast"]) - float(r["actual"])) for r in rows])
+    assert metrics["real"]["mae"] == pytest.approx(real_mae, rel=1e-5)
+    for picture in ("error_by_step.png", "forecasts.png"):
+        assert (tmp_path / "bt" / picture).stat().st_size > 10_000
+    assert read_json(tmp_path / "bt" / "run.json")["method"] == "direct"
+
+
+def test_a_horizon_beyond_the_direct_steps_is_backtested_recursively(trained, tmp_path):
+    _, run = trained
+    result = run_forecast(
+        ["backtest", f"run={run}", "split=val", "horizon=10", "stride=5", "season=1", f"output={tmp_path / 'bt'}"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    metrics = read_json(tmp_path / "bt" / "metrics.json")
+    record = read_json(tmp_path / "bt" / "run.json")
+    assert record["method"] == "recursive" and record["direct_steps"] == 4 and record["split"] == "val"
+    val_rows = read_json(run / "run.json")["rows"]["val"]
+    assert metrics["origins"] == len(range(12, val_rows - 10 + 1, 5)) and len(metrics["by_step"]) == 10
+    assert metrics["season"] == 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["stride=0"], "stride must be >= 1, got 0"),
+        (["split=all"], "split must be one of test, val, train"),
+        (["horizon=5000"], "no origin in this split has 12 rows before it and 5000 after it"),
+    ],
+)
+def test_bad_backtests_are_one_line_and_exit_2(trained, tmp_path, args, message):
+    _, run = trained
+    result = run_forecast(["backtest", f"run={run}", *args], cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("forecast: error:")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("outputs/backtest/*/*/run.json"))
