@@ -1,13 +1,13 @@
-"""Figures a person looks at instead of reading numbers: one PNG each, written atomically.
-Matplotlib (Agg backend) is imported inside the functions."""
+"""The PNG charts of runs, comparisons, forecasts and backtests, written atomically. matplotlib (Agg
+backend, no display needed) is imported inside the functions: `--help` and `--cfg job` must not pay for it."""
 
+import math
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
-from forecast_cli.run.atomic import write_atomic
-
+LOG_SCALE_RANGE = 100.0  # losses spanning more than this factor are drawn on a log axis
 MAX_PANELS = 8  # one panel per label column, the first ones when there are more
 
 
@@ -20,10 +20,53 @@ def _pyplot():
     return plt
 
 
-def save_figure(figure, path: Path) -> None:
+def _save(figure, path: Path) -> None:
+    from forecast_cli.run.atomic import write_atomic
+
     figure.tight_layout()
-    write_atomic(Path(path), lambda handle: figure.savefig(handle, format="png", dpi=100), mode="wb")
-    _pyplot().close(figure)
+    try:
+        write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=100), mode="wb")
+    finally:
+        _pyplot().close(figure)
+
+
+def plot_history(rows: Sequence[Dict[str, Any]], path: Path) -> None:
+    """Training and validation loss per epoch (history.csv's rows), log scale over a wide range."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 4))
+    epochs = [row["epoch"] for row in rows]
+    plotted: List[float] = []
+    for key, label in (("loss", "Training"), ("val_loss", "Validation")):
+        if not any(key in row for row in rows):
+            continue
+        values = [row.get(key, math.nan) for row in rows]
+        axis.plot(epochs, values, marker="o", label=label)
+        plotted += [v for v in values if math.isfinite(v)]
+    if plotted and min(plotted) > 0 and max(plotted) / min(plotted) > LOG_SCALE_RANGE:
+        axis.set_yscale("log")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("loss")
+    axis.legend()
+    _save(figure, path)
+
+
+def plot_comparison(rows: List[Dict[str, Any]], metric: str, path: Path) -> None:
+    """Grouped bars, validation and test, one group per run (the tutorial's performance chart)."""
+    import numpy as np
+
+    plt = _pyplot()
+    x = np.arange(len(rows))
+    figure, axis = plt.subplots(figsize=(max(6, 1.1 * len(rows) + 2), 4.5))
+    for offset, split in ((-0.17, "val"), (0.17, "test")):
+        values = [row.get(f"{split}/{metric}", float("nan")) for row in rows]
+        axis.bar(x + offset, values, width=0.34, label="Validation" if split == "val" else "Test")
+    axis.set_xticks(x, [row["run"] for row in rows], rotation=45, ha="right")
+    axis.set_ylabel(metric)
+    axis.legend()
+    _save(figure, path)
 
 
 def plot_forecast(
@@ -52,7 +95,7 @@ def plot_forecast(
     if title:
         axes[0, 0].set_title(title + (f" (first {MAX_PANELS} of {len(columns)} columns)" if len(columns) > MAX_PANELS else ""))
     figure.autofmt_xdate()
-    save_figure(figure, path)
+    _save(figure, path)
 
 
 def plot_window_forecast(forecast, path: Path, title: str) -> None:
@@ -79,7 +122,7 @@ def plot_error_by_step(path: Path, backtest, title: str) -> None:
     for panel in axes[:, 0]:
         panel.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("horizon step")
-    save_figure(figure, path)
+    _save(figure, path)
 
 
 def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: int, scaler) -> None:
@@ -103,4 +146,4 @@ def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: 
         panel.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left")
     figure.autofmt_xdate()
-    save_figure(figure, path)
+    _save(figure, path)

@@ -29,8 +29,8 @@ def test_train_then_evaluate_reproduces_the_metrics(tmp_path, csv_file):
     (run,) = run_dirs(tmp_path)
     assert RUN_NAME.match(run.name) and run.name.endswith("_lstm")
     expected = {
-        "config.yaml", "run.json", "metrics.json", "history.csv", "model.keras", "scaler.json", "train.log",
-        "tensorboard", "saved_model", ".hydra",
+        "config.yaml", "run.json", "metrics.json", "history.csv", "history.png", "model.keras", "scaler.json",
+        "train.log", "tensorboard", "saved_model", ".hydra",
     }
     assert expected <= {p.name for p in run.iterdir()}
     record = json.loads((run / "run.json").read_text())

@@ -8,12 +8,17 @@ from omegaconf import OmegaConf
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir
 
 
-def make_run(root, name, val_mae, test_mae, status=COMPLETED):
+def make_run(root, name, val_mae, test_mae, status=COMPLETED, overrides=None):
     run = RunDir(root / name)
     run.start(task="train")
     (run.config_yaml).write_text(OmegaConf.to_yaml({"run_name": name.split("_", 1)[1]}))
+    if overrides is not None:
+        run.hydra_dir.mkdir()
+        (run.hydra_dir / "overrides.yaml").write_text(OmegaConf.to_yaml(overrides))
     if status == COMPLETED:
-        run.write_metrics({"val/mae": val_mae, "test/mae": test_mae, "test/mse": test_mae**2})
+        metrics = {"val/mae": val_mae, "test/mae": test_mae, "test/mse": test_mae**2}
+        metrics.update({"val/real_mae": 100 * val_mae, "test/real_mae": 100 * test_mae})
+        run.write_metrics(metrics)
     run.finish(status)
     return run
 
@@ -44,3 +49,22 @@ def test_compare_run_dirs_into_an_output_dir_and_errors(tmp_path):
     assert result.returncode == 2 and "not found" in result.stderr and "Traceback" not in result.stderr
     result = run_forecast(["compare", str(a.root), "--metric", "bogus"], cwd=tmp_path)
     assert result.returncode == 2 and "is not a metric" in result.stderr
+
+
+def test_compare_tells_the_jobs_of_one_model_apart_by_their_overrides(tmp_path):
+    sweep = tmp_path / "sweep"
+    shared = ["data=airline", "model=lstm"]
+    make_run(sweep, "0_lstm", 0.09, 0.08, overrides=[*shared, "optimizer.learning_rate=0.001", "model.units=8"])
+    make_run(sweep, "1_lstm", 0.07, 0.06, overrides=[*shared, "optimizer.learning_rate=0.01", "model.units=8"])
+    make_run(sweep, "2_lstm", 0.05, 0.04, overrides=[*shared, "optimizer.learning_rate=0.01", "model.units=16"])
+    result = run_forecast(["compare", str(sweep), "--metric", "real_mae"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((sweep / "comparison.csv").open()))
+    assert [r["run"] for r in rows] == [
+        "lstm (optimizer.learning_rate=0.001 model.units=8)",
+        "lstm (optimizer.learning_rate=0.01 model.units=8)",
+        "lstm (optimizer.learning_rate=0.01 model.units=16)",
+    ]
+    assert rows[0]["overrides"] == "data=airline model=lstm optimizer.learning_rate=0.001 model.units=8"
+    assert float(rows[2]["test/real_mae"]) == 4.0
+    assert "test_real_mae" in result.stdout and "4.000000" in result.stdout

@@ -41,10 +41,23 @@ def test_an_old_completed_run_evaluates_to_its_own_metrics(old_run, tmp_path):
     saved = read_json(run / "metrics.json")
     assert evaluation["same_data_as_training"] is True
     assert evaluation["windows"] == 10  # 12 test months + 12 months of look-back, 15-month windows
-    assert set(evaluation["metrics"]) == {k for k in saved if k.startswith("test/")}
-    for key, value in evaluation["metrics"].items():
-        assert value == pytest.approx(saved[key], abs=1e-6), key
+    scaled = {k for k in saved if k.startswith("test/")}
+    assert scaled <= set(evaluation["metrics"])
+    for key in scaled:
+        assert evaluation["metrics"][key] == pytest.approx(saved[key], abs=1e-6), key
     assert evaluation["max_abs_diff_vs_training"] <= 1e-6
+
+
+def test_an_old_run_evaluates_to_real_units_from_its_saved_scaler(old_run, tmp_path):
+    run = old_run("completed")
+    result = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = read_json(run / "evaluation.json")["metrics"]
+    scale = read_json(run / "scaler.json")["scale"][0]  # minmax: passengers = 200.5 * scaled + 304.5
+    assert metrics["test/real_mae"] == pytest.approx(scale * metrics["test/mae"], rel=1e-9)
+    assert metrics["test/real_rmse"] == pytest.approx(scale * metrics["test/rmse"], rel=1e-9)
+    assert metrics["test/real_mae[passengers]"] == metrics["test/real_mae"]
+    assert 0 < metrics["test/real_smape"] < 200 and "real_mae" in result.stdout
 
 
 def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(old_run, tmp_path):
@@ -62,9 +75,9 @@ def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(o
     assert after[: len(before)] == before  # the epochs trained before the stop are kept as they were
     metrics = read_json(run / "metrics.json")
     expected = read_json(FIXTURES / "uninterrupted_metrics.json")
-    assert metrics.keys() == expected.keys()
-    for key, value in metrics.items():
-        assert value == pytest.approx(expected[key], abs=1e-6), key
+    assert expected.keys() <= metrics.keys()  # the scaled metrics of 0.1.0, and now the real-unit ones
+    for key, value in expected.items():
+        assert metrics[key] == pytest.approx(value, abs=1e-6), key
 
 
 def test_the_resume_check_reads_only_the_checkpoint_state_and_the_job_loads_it_once(old_run, monkeypatch):

@@ -1,5 +1,6 @@
 """`forecast compare <sweep dir | run dirs...>`: one row per run (validation and test metrics), as a
-rich table, a CSV and the tutorial's bar chart of validation vs test metric per run (PNG).
+rich table, a CSV and the tutorial's bar chart of validation vs test metric per run (PNG). A run is
+named by its run_name and the overrides that set it apart from the other runs compared.
 
 A plain command, not a Hydra app: it reads finished runs and composes no config.
 """
@@ -9,19 +10,23 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from forecast_cli.commands.base import PlainCommand
+from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
-from forecast_cli.metrics import METRICS
+from forecast_cli.metrics import METRICS, REAL_METRICS
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, find_runs
+from forecast_cli.run.sweep import job_override_list, job_overrides
+
+CHART_METRICS = METRICS + REAL_METRICS
 
 PARSER = argparse.ArgumentParser(
     prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."
 )
 PARSER.add_argument("paths", nargs="+", help="a sweep directory, or run directories")
-PARSER.add_argument("--metric", default="mae", help=f"the metric of the chart: {', '.join(METRICS)} (default mae)")
+PARSER.add_argument("--metric", default="mae", help=f"the metric of the chart: {', '.join(CHART_METRICS)} (default mae)")
 PARSER.add_argument("--output", default=None, help="where to write the CSV and PNG (default: the sweep directory, else .)")
 
 
-def run_label(run: RunDir) -> str:
+def run_name(run: RunDir) -> str:
     from omegaconf import OmegaConf
 
     if run.config_yaml.is_file():
@@ -31,44 +36,37 @@ def run_label(run: RunDir) -> str:
     return run.root.name
 
 
+def run_labels(runs: List[RunDir]) -> List[str]:
+    """run_name, plus the overrides not shared by every run compared: jobs of one model told apart."""
+    # resume=DIR names the run's own directory, not a setting
+    overrides = [[o for o in job_override_list(run) if override_key(o) != "resume"] for run in runs]
+    shared = set.intersection(*(set(o) for o in overrides)) if overrides else set()
+    labels = []
+    for run, own in zip(runs, overrides):
+        distinct = [o for o in own if o not in shared]
+        labels.append(f"{run_name(run)} ({' '.join(distinct)})" if distinct else run_name(run))
+    return labels
+
+
 def comparison_rows(runs: List[RunDir]) -> List[Dict[str, Any]]:
     rows = []
-    for run in runs:
+    for run, label in zip(runs, run_labels(runs)):
         record = run.record()
-        row: Dict[str, Any] = {"run": run_label(run), "directory": str(run.root), "status": record.get("status")}
+        row: Dict[str, Any] = {
+            "run": label,
+            "overrides": job_overrides(run),
+            "directory": str(run.root),
+            "status": record.get("status"),
+        }
         if run.metrics_json.is_file():
             row.update(run.metrics())
         rows.append(row)
     return rows
 
 
-def plot_comparison(rows: List[Dict[str, Any]], metric: str, path: Path) -> None:
-    """Grouped bars, validation and test, one group per run (the tutorial's performance chart)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from forecast_cli.run.atomic import write_atomic
-
-    labels = [row["run"] for row in rows]
-    x = np.arange(len(rows))
-    figure, axis = plt.subplots(figsize=(max(6, 1.1 * len(rows) + 2), 4.5))
-    for offset, split in ((-0.17, "val"), (0.17, "test")):
-        values = [row.get(f"{split}/{metric}", float("nan")) for row in rows]
-        axis.bar(x + offset, values, width=0.34, label="Validation" if split == "val" else "Test")
-    axis.set_xticks(x, labels, rotation=45, ha="right")
-    axis.set_ylabel(metric)
-    axis.legend()
-    figure.tight_layout()
-    write_atomic(path, lambda handle: figure.savefig(handle, format="png", dpi=100), mode="wb")
-    plt.close(figure)
-
-
 def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
-    if metric not in METRICS:
-        raise ForecastError(f"--metric {metric} is not a metric: choose one of {', '.join(METRICS)}")
+    if metric not in CHART_METRICS:
+        raise ForecastError(f"--metric {metric} is not a metric: choose one of {', '.join(CHART_METRICS)}")
     runs = find_runs(paths)
     rows = comparison_rows(runs)
     completed = [row for row in rows if row["status"] == COMPLETED and f"test/{metric}" in row]
@@ -83,6 +81,7 @@ def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
     target.root.mkdir(parents=True, exist_ok=True)
 
     from forecast_cli.commands.report import metrics_table, print_table
+    from forecast_cli.plots import plot_comparison
     from forecast_cli.run.atomic import write_csv_atomic
 
     write_csv_atomic(target.comparison_csv, rows)

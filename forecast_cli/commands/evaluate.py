@@ -37,6 +37,7 @@ class EvaluateConfig:
 
 def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     from forecast_cli.data.pipeline import make_dataset
+    from forecast_cli.data.real_units import LabelUnscaler
     from forecast_cli.metrics import evaluate_model
     from forecast_cli.run.restore import restore_run
 
@@ -47,7 +48,9 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     split = prepared.splits[cfg.split]
     batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
     dataset = make_dataset(split.values, split.starts, prepared.spec, batch, shuffle=False, seed=0)
-    metrics = {f"{cfg.split}/{k}": v for k, v in evaluate_model(model, dataset, saved.trainer.loss).items()}
+    to_real = LabelUnscaler(prepared.scaler, prepared.spec)
+    computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
+    metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
@@ -90,9 +93,12 @@ def evaluate_job(cfg) -> None:
         sys.exit(USER_ERROR_EXIT_CODE)
     if len(runs) > 1:
         write_csv_atomic(SweepDir(target).evaluation_csv, rows)
-    from forecast_cli.commands.report import metrics_table, print_table
+    from forecast_cli.commands.report import column_rows, metrics_table, print_table
 
     print_table(metrics_table(f"evaluate {target} (split={cfg.split})", rows, ["run"]))
+    per_column = column_rows(rows, ["run"])
+    if len({row["column"] for row in per_column}) >= 2:
+        print_table(metrics_table(f"per label column, real units (split={cfg.split})", per_column, ["run", "column"]))
     if any(row.get("status") == "error" for row in rows):
         sys.exit(USER_ERROR_EXIT_CODE)
 

@@ -1,15 +1,24 @@
-"""Rich tables of metrics for the terminal."""
+"""Rich tables of metrics for the terminal: the scaled metrics and the overall real-unit ones; the
+rest (real MAPE, per-column figures) stays in the JSON and CSV files."""
 
 from typing import Any, Dict, List, Sequence
 
-from forecast_cli.metrics import METRICS
+from forecast_cli.metrics import METRICS, REAL_METRICS, parse_metric
+
+# no real MAPE: actuals near zero (a temperature in degC) make it huge and say nothing at a glance
+SHOWN_METRICS = METRICS + ("real_mae", "real_rmse", "real_smape")
+
+
+def is_metric(name: str) -> bool:
+    return parse_metric(name)[0] in METRICS + REAL_METRICS
 
 
 def metrics_table(title: str, rows: List[Dict[str, Any]], key_columns: Sequence[str]):
+    """One column per key column, per shown metric present in a row, and per other (non-metric) field."""
     from rich.table import Table
 
-    metric_columns = [m for m in METRICS if any(m in row for row in rows)]
-    extra = [k for row in rows for k in row if k not in key_columns and k not in metric_columns]
+    metric_columns = [m for m in SHOWN_METRICS if any(m in row for row in rows)]
+    extra = [k for row in rows for k in row if k not in key_columns and not is_metric(k)]
     extra = list(dict.fromkeys(extra))
     table = Table(title=title)
     for name in key_columns:
@@ -24,6 +33,20 @@ def metrics_table(title: str, rows: List[Dict[str, Any]], key_columns: Sequence[
         cells += [_format(row.get(k)) for k in extra]
         table.add_row(*cells)
     return table
+
+
+def column_rows(rows: List[Dict[str, Any]], key_columns: Sequence[str]) -> List[Dict[str, Any]]:
+    """The per-label-column metrics of each row (`real_mae[OT]`, ...) as one row per row and column."""
+    result = []
+    for row in rows:
+        by_column: Dict[str, Dict[str, Any]] = {}
+        for name, value in row.items():
+            metric, column = parse_metric(name)
+            if column is not None:
+                keys = {k: row.get(k) for k in key_columns}
+                by_column.setdefault(column, {**keys, "column": column})[metric] = value
+        result.extend(by_column.values())
+    return result
 
 
 def _format(value: Any) -> str:

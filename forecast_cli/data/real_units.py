@@ -1,14 +1,35 @@
 """Forecasts back in real units (the scaler inverted). `forecast.csv` and `forecast.png`: the forecast
 of the last window of the test split (of validation when the run trains on every row), as the
-airline article's 12-month forecast in passengers, and a readable check of any run."""
+airline article's 12-month forecast in passengers, and a readable check of any run.
+`LabelUnscaler`: labels and model outputs in real units, for the real-unit metrics."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from forecast_cli.data.scaling import Scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES
 from forecast_cli.data.timestamps import format_timestamps
+from forecast_cli.data.window import WindowSpec
+
+
+@dataclass(frozen=True)
+class LabelUnscaler:
+    """Scaled [batch, label_width, n_outputs] labels or outputs -> [batch, label_width, steps_ahead,
+    n_labels] in real units. Output j belongs to label column j % n_labels (WindowSpec.n_outputs)."""
+
+    scaler: Scaler
+    spec: WindowSpec
+
+    @property
+    def columns(self) -> Tuple[str, ...]:
+        return self.spec.label_columns
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        by_column = values.reshape(*values.shape[:-1], self.spec.steps_ahead, self.spec.n_labels)
+        return self.scaler.inverse_transform(by_column, self.spec.label_columns)
 
 
 def readable(value: float) -> float:

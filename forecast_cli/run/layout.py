@@ -31,6 +31,7 @@ class RunDir:
     run_json = property(lambda self: self.root / "run.json")
     metrics_json = property(lambda self: self.root / "metrics.json")
     history_csv = property(lambda self: self.root / "history.csv")
+    history_png = property(lambda self: self.root / "history.png")
     tensorboard_dir = property(lambda self: self.root / "tensorboard")
     model_keras = property(lambda self: self.root / "model.keras")
     saved_model_dir = property(lambda self: self.root / "saved_model")

@@ -13,11 +13,15 @@ from forecast_cli.run.atomic import read_json, write_csv_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir, SweepDir
 
 
-def job_overrides(run: RunDir) -> str:
+def job_override_list(run: RunDir) -> List[str]:
     path = run.hydra_dir / "overrides.yaml"
     if not path.is_file():
-        return ""
-    return " ".join(str(o) for o in OmegaConf.load(path))
+        return []
+    return [str(o) for o in OmegaConf.load(path)]
+
+
+def job_overrides(run: RunDir) -> str:
+    return " ".join(job_override_list(run))
 
 
 def summary_rows(sweep: SweepDir) -> List[Dict[str, Any]]:

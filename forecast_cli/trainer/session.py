@@ -9,13 +9,13 @@ from typing import Dict, Optional
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.real_units import last_window_forecast
+from forecast_cli.data.real_units import LabelUnscaler, last_window_forecast
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import evaluate_model, inference_function
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
-from forecast_cli.plots import plot_window_forecast
+from forecast_cli.plots import plot_history, plot_window_forecast
 from forecast_cli.precision import apply_precision
 from forecast_cli.run.atomic import write_csv_atomic
 from forecast_cli.run.checkpoint import Checkpoint
@@ -111,10 +111,13 @@ def run_training(
     eval_sets = {**datasets, "train": unshuffled_train}
     metrics = {}
     forward = inference_function(model)
+    to_real = LabelUnscaler(prepared.scaler, prepared.spec)
     for split in (s for s in SPLITS if s in prepared.splits):
-        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward).items():
+        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
             metrics[f"{split}/{name}"] = value
     run.write_metrics(metrics)
+    if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
+        plot_history(callbacks.history.rows, run.history_png)
     forecast = last_window_forecast(model, prepared)
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
