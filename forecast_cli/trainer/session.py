@@ -117,5 +117,5 @@ def run_training(
     forecast = last_test_forecast(model, prepared)
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast)
-    save_model(model, run, prepared.spec)
+    save_model(model, run, prepared.spec, prepared.scaler)
     return metrics
