@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_module
@@ -157,7 +158,16 @@ def test_resolved_config_has_no_interpolations():
     assert "${" not in text and "run_name: dense" in text
 
 
-@pytest.mark.parametrize("args", [["--help"], ["train", "--help"], ["train", "--cfg", "job"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["train", "--help"],
+        ["train", "--cfg", "job"],
+        ["export", "--help"],
+        ["export", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}", "name=m"],
+    ],
+)
 def test_cli_does_not_import_tensorflow(args):
     # nor numpy, pandas or urllib.request: together they were a fifth of `--cfg job`'s 1 s
     heavy = ["tensorflow", "keras", "numpy", "pandas", "urllib.request"]

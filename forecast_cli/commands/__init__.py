@@ -9,6 +9,7 @@ import importlib
 COMMANDS = {
     "train": ("forecast_cli.commands.train", "train a model: forecast train model=lstm data=csv data.path=FILE ..."),
     "evaluate": ("forecast_cli.commands.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
+    "export": ("forecast_cli.commands.export", "a run's model for TF Serving, in real units: forecast export run=DIR name=N"),
     "compare": ("forecast_cli.commands.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
 }
 
