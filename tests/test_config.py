@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_module
@@ -161,7 +162,8 @@ def test_resolved_config_has_no_interpolations():
     "args",
     [
         ["--help"], ["train", "--help"], ["train", "--cfg", "job"], ["evaluate", "--help"],
-        ["predict", "--help"], ["predict", "run=.", "--cfg", "job"], ["backtest", "--help"],
+        ["predict", "--help"], ["predict", "run=.", "--cfg", "job"], ["backtest", "--help"], ["export", "--help"],
+        ["export", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}", "name=m"],
     ],
 )
 def test_cli_does_not_import_tensorflow(args):

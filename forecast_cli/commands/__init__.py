@@ -11,6 +11,7 @@ COMMANDS = {
     "evaluate": ("forecast_cli.commands.evaluate", "recompute a saved run's metrics: forecast evaluate run=DIR [split=val]"),
     "predict": ("forecast_cli.commands.predict", "forecast past the data, in real units: forecast predict run=DIR [horizon=N]"),
     "backtest": ("forecast_cli.commands.backtest", "historical forecasts from every origin of a split: forecast backtest run=DIR"),
+    "export": ("forecast_cli.commands.export", "a run's model for TF Serving, in real units: forecast export run=DIR name=N"),
     "compare": ("forecast_cli.commands.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
 }
 

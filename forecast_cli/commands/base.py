@@ -81,9 +81,10 @@ class OneRunCommand(HydraCommand):
 
     def rewrite_args(self, args: List[str]) -> List[str]:
         """`data.path=x` overrides the run's data config (`++data.path=x`); `output=DIR` is Hydra's run dir."""
-        rewritten = [f"++{a}" if a.startswith("data.") else a for a in args]
+        from forecast_cli.commands.rewrite import saved_run_data_overrides
+
         outputs = [a.split("=", 1)[1] for a in args if a.startswith("output=")]
-        return [*rewritten, *(f"hydra.run.dir={o}" for o in outputs[-1:])]
+        return [*saved_run_data_overrides(args), *(f"hydra.run.dir={o}" for o in outputs[-1:])]
 
     def validate(self, cfg) -> None:
         OmegaConf.to_object(cfg)

@@ -14,6 +14,7 @@ import hydra
 from omegaconf import MISSING, OmegaConf
 
 from forecast_cli.commands.base import HydraCommand
+from forecast_cli.commands.rewrite import saved_run_data_overrides
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error, require
 from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
 from forecast_cli.run.layout import RunDir, SweepDir, find_runs, utc_now
@@ -113,9 +114,7 @@ class EvaluateCommand(HydraCommand):
     hint = "see `forecast evaluate --help`"
 
     def rewrite_args(self, args: List[str]) -> List[str]:
-        """`data.path=x` overrides keys of the run's data config, which the evaluate config does not
-        declare: pass them to Hydra as `++data.path=x`."""
-        return [f"++{a}" if a.startswith("data.") else a for a in args]
+        return saved_run_data_overrides(args)
 
     def validate(self, cfg) -> None:
         """The options' ranges, and that `run` is a run or sweep directory (no TensorFlow needed)."""

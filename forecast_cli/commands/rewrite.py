@@ -1,5 +1,6 @@
 """Rewriting a command line before Hydra sees it: `experiment=glob(...)` over subdirectories,
-`resume=DIR`, the recipes' former names, and the temporary directory of a non-chief worker.
+`resume=DIR`, the recipes' former names, the temporary directory of a non-chief worker, and the
+`data.*` overrides of a saved run.
 
 Hydra's glob() sees only the files directly in a group, so `experiment=glob(tutorial/*)` is expanded
 here into the explicit list of matching experiments. A multirun first composes the config without
@@ -83,6 +84,12 @@ def absolute_paths(args: List[str]) -> List[str]:
 
 def rename_former_options(args: List[str]) -> List[str]:
     return [FORMER_NAMES.get(arg, arg) for arg in args]
+
+
+def saved_run_data_overrides(args: List[str]) -> List[str]:
+    """`data.path=x` given to a command that reads a saved run (evaluate, predict, ...) overrides a key of the
+    run's data config, which the command's own config does not declare: Hydra gets `++data.path=x`."""
+    return [f"++{a}" if a.startswith("data.") else a for a in args]
 
 
 def override_key(override: str) -> str:

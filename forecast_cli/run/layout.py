@@ -1,10 +1,12 @@
 """The layout of a run directory, a sweep directory and a comparison: the only place that names their
 files, and the status lifecycle of a run (running -> completed | failed | interrupted) in run.json.
 
-Train writes through it; evaluate, compare, resume and the sweep summary read through it.
+Train writes through it; evaluate, compare, resume and the sweep summary read through it; export
+writes a TF Serving model directory (ExportDir).
 """
 
 import re
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -145,6 +147,44 @@ class ComparisonDir:
 
     comparison_csv = property(lambda self: self.root / "comparison.csv")
     comparison_png = property(lambda self: self.root / "comparison.png")
+
+
+class ExportDir:
+    """Where `forecast export dir=D name=N` writes: TF Serving's model directory D/N/ with one
+    directory per integer version V (saved_model.pb, variables/). D/N/V/assets.extra/ (the SavedModel
+    place for files the graph does not load, ignored by TF Serving) holds a REST request built from
+    the run's last input window and the answer version V gives to it."""
+
+    def __init__(self, root: Path | str, name: str):
+        self.root = Path(root)
+        self.name = name
+
+    model_dir = property(lambda self: self.root / self.name)
+
+    def version_dir(self, version: int) -> Path:
+        return self.model_dir / str(version)
+
+    def example_request_json(self, version_dir: Path) -> Path:
+        return version_dir / "assets.extra" / "example_request.json"
+
+    def expected_response_json(self, version_dir: Path) -> Path:
+        return version_dir / "assets.extra" / "expected_response.json"
+
+    def versions(self) -> List[int]:
+        """The versions TF Serving would see: subdirectories whose name is an integer."""
+        if not self.model_dir.is_dir():
+            return []
+        return sorted(int(p.name) for p in self.model_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+    def next_version(self) -> int:
+        return max(self.versions(), default=0) + 1
+
+    def staging_dir(self, version: int) -> Path:
+        """A new empty directory beside the version's, with a name TF Serving ignores (not an integer):
+        the version is built there and renamed into place once complete."""
+        staging = self.model_dir / f".{version}.{uuid.uuid4().hex[:12]}.tmp"
+        staging.mkdir(parents=True)
+        return staging
 
 
 def find_runs(paths: Sequence[Path | str]) -> List[RunDir]:

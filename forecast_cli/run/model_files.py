@@ -1,4 +1,4 @@
-"""Saving a trained model (`model.keras` + a SavedModel) and loading it back safely."""
+"""Saving a trained model (`model.keras` + a raw-unit SavedModel) and loading it back safely."""
 
 import zipfile
 from pathlib import Path
@@ -7,14 +7,13 @@ from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RunDir
 
 
-def save_model(model, run: RunDir, spec) -> None:
-    """`model.keras` (full model, reloadable) and `saved_model/` (serving: float32
-    [batch, input_width, n_features] -> [batch, label_width, n_labels])."""
-    import tensorflow as tf
+def save_model(model, run: RunDir, spec, scaler) -> None:
+    """`model.keras` (full model, reloadable, scaled values) and `saved_model/` (serving, real units:
+    the scaler is in the graph; see `run/serving.py`)."""
+    from forecast_cli.run.serving import raw_unit_archive
 
     model.save(run.model_keras)
-    signature = [tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name="inputs")]
-    model.export(str(run.saved_model_dir), format="tf_saved_model", input_signature=signature, verbose=False)
+    raw_unit_archive(model, scaler, spec).write_out(str(run.saved_model_dir), verbose=False)
 
 
 def load_model(path: Path):

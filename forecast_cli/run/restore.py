@@ -1,4 +1,4 @@
-"""Restoring a saved run for a command that reads one (evaluate; later predict, backtest, export):
+"""Restoring a saved run for a command that reads one (evaluate, predict, backtest, export):
 its resolved config, its data config with the command's `data.*` overrides validated against the
 loader's schema, its saved scaler and, on demand, its model (safe_mode: no code from the file runs)."""
 
@@ -40,21 +40,27 @@ class RestoredRun:
 
 
 def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: bool = False) -> RestoredRun:
-    status = run.status()
-    if status != COMPLETED and not allow_incomplete:
-        raise ForecastError(
-            f"run {run.root} is '{status}', not completed: train it again, or pass allow_incomplete=true"
-        )
+    check_completed(run, allow_incomplete)
     saved, data = run_data_config(run, data_overrides)
     if not run.scaler_json.is_file():
         raise ForecastError(f"scaler missing: {run.scaler_json} (the run did not finish; train it again)")
     return RestoredRun(run=run, config=saved, data=data, scaler=Scaler.load(run.scaler_json))
 
 
+def check_completed(run: RunDir, allow_incomplete: bool) -> None:
+    status = run.status()
+    if status != COMPLETED and not allow_incomplete:
+        raise ForecastError(
+            f"run {run.root} is '{status}', not completed: train it again, or pass allow_incomplete=true"
+        )
+
+
 def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     """The run's config and its data config with `data.*` overrides, validated against the loader's schema."""
     from forecast_cli.data.loaders import DATA
 
+    if not run.config_yaml.is_file():
+        raise ForecastError(f"config missing: {run.config_yaml} (not a complete run directory; train it again)")
     saved = OmegaConf.load(run.config_yaml)
     schema = OmegaConf.structured(DATA.get(saved.data.name).schema)
     try:

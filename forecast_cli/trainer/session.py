@@ -122,5 +122,5 @@ def run_training(
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
-    save_model(model, run, prepared.spec)
+    save_model(model, run, prepared.spec, prepared.scaler)
     return metrics

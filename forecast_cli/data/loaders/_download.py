@@ -4,9 +4,11 @@ The file is streamed into a temporary name beside its final name and renamed onl
 sha256 are right, so an interrupted or corrupt transfer never leaves a file that looks complete.
 """
 
+import contextvars
 import hashlib
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -14,6 +16,18 @@ from forecast_cli.errors import ForecastError
 from forecast_cli.run.provenance import sha256_file
 
 CHUNK = 1 << 20
+_downloads_allowed = contextvars.ContextVar("downloads_allowed", default=True)
+
+
+@contextmanager
+def downloads_refused():
+    """Load only files already on disk: the data config of an untrusted run (export) names the URL and
+    the cache directory, so a download would write its content wherever that config says."""
+    token = _downloads_allowed.set(False)
+    try:
+        yield
+    finally:
+        _downloads_allowed.reset(token)
 
 
 def default_cache_dir() -> Path:
@@ -43,6 +57,11 @@ def fetch(url: str, filename: str, directory: Path, sha256: Optional[str], timeo
     target = Path(directory) / filename
     if target.is_file() and (sha256 is None or sha256_file(target) == sha256):
         return target
+    if not _downloads_allowed.get():
+        raise ForecastError(
+            f"the run's data {url} is not in {directory} and reading a run downloads nothing (its config "
+            f"would choose where the file is written): give the file with data.path=FILE"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=target.parent)
     tmp = Path(tmp_name)

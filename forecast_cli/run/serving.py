@@ -1,0 +1,61 @@
+"""The SavedModel a run serves, in real units: the run's scaler is part of the graph.
+
+Signature `serving_default`: `inputs` float32 [batch, input_width, n_features] (the window's input
+columns, raw) -> `forecast` float32 [batch, label_width, n_outputs] (raw), where output j holds label
+column `label_columns[j % n_labels]` (step 1 ahead of every label column, then step 2 ahead, ...).
+"""
+
+from typing import List, Tuple
+
+import numpy as np
+
+from forecast_cli.data.scaling import Scaler
+from forecast_cli.data.window import WindowSpec
+
+SIGNATURE = "serving_default"
+INPUT_NAME = "inputs"
+OUTPUT_NAME = "forecast"
+
+
+def output_columns(spec: WindowSpec) -> List[str]:
+    """The label column of every output index of the model's last axis."""
+    return [spec.label_columns[j % spec.n_labels] for j in range(spec.n_outputs)]
+
+
+def float32_pair(values: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """float64 values as float32 high + low parts. Subtracting both keeps an offset's low digits that
+    float32 alone would lose (an input near 1e6 would be off by ~0.03 before scaling)."""
+    high = values.astype(np.float32)
+    return high, (values - high).astype(np.float32)
+
+
+def raw_unit_forecast(model, scaler: Scaler, spec: WindowSpec):
+    """fn(raw inputs) -> {"forecast": raw outputs}: scale, run the model, invert the scaler, in float32."""
+    import tensorflow as tf
+
+    inputs_at = [scaler.columns.index(c) for c in spec.input_columns]
+    outputs_at = [scaler.columns.index(c) for c in output_columns(spec)]
+    input_high, input_low = float32_pair(scaler.offset[inputs_at])
+    input_scale = scaler.scale[inputs_at].astype(np.float32)
+    output_high, output_low = float32_pair(scaler.offset[outputs_at])
+    output_scale = scaler.scale[outputs_at].astype(np.float32)
+
+    def forecast(inputs):
+        scaled = (inputs - input_high - input_low) / input_scale
+        # a mixed-precision model answers in float16/bfloat16
+        outputs = tf.cast(model(scaled, training=False), tf.float32)
+        return {OUTPUT_NAME: outputs * output_scale + output_low + output_high}
+
+    return forecast
+
+
+def raw_unit_archive(model, scaler: Scaler, spec: WindowSpec):
+    """A keras.export.ExportArchive whose `serving_default` endpoint is `raw_unit_forecast`."""
+    import keras
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    signature = [tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name=INPUT_NAME)]
+    archive.add_endpoint(SIGNATURE, raw_unit_forecast(model, scaler, spec), input_signature=signature)
+    return archive
