@@ -143,7 +143,8 @@ def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: 
         panel.plot(x[input_width:], backtest.actual[i, :, 0], color="tab:green", marker=".", label="actual")
         panel.plot(x[input_width:], backtest.forecast[i, :, 0], color="tab:orange", marker=".", label="forecast")
         panel.set_ylabel(column)
+        panel.set_title(f"forecast made after {x[input_width - 1]}", fontsize=9)
+        panel.tick_params(axis="x", labelrotation=20)  # each origin has its own dates: no shared axis
         panel.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left")
-    figure.autofmt_xdate()
     _save(figure, path)

@@ -5,13 +5,14 @@ import csv
 
 import numpy as np
 import pytest
-from conftest import make_frame
 from hydra import compose, initialize_config_module
 
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.data.loaders.airline import PASSENGERS
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training
+
+from conftest import make_frame
 
 
 def train(tmp_path, overrides):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import make_frame, run_forecast, tiny_train_overrides
 
 RUN_NAME = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{6}_\w+$")

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from conftest import run_forecast
-
 from forecast_cli.commands import COMMANDS, load_command
 from forecast_cli.commands.base import HydraCommand, PlainCommand
 from forecast_cli.run.layout import find_runs
+
+from conftest import run_forecast
 
 CONF = Path(__file__).parents[1] / "conf"
 

@@ -5,7 +5,6 @@ import gzip
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_frame
 
 from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
 from forecast_cli.data.loaders.sine import SineDataConfig, load_sine
@@ -13,6 +12,8 @@ from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData
 from forecast_cli.data.split import SplitConfig, split_series
 from forecast_cli.errors import ForecastError
+
+from conftest import make_frame
 
 
 def csv_config(path, **kwargs):

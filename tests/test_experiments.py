@@ -3,14 +3,15 @@
 import csv
 
 import pytest
-from conftest import run_forecast
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
-from test_jena import raw_frame
 
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.commands.rewrite import expand_experiment_globs, experiment_names
 from forecast_cli.errors import ForecastError
+
+from conftest import run_forecast
+from test_jena import raw_frame
 
 TABLES = {
     "tutorial": ["baseline", "conv", "dense", "linear", "lstm", "multi_step_dense"],

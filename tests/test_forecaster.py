@@ -144,3 +144,13 @@ def test_future_timestamps_continue_the_frequency_of_the_data(dates, frequency, 
 def test_a_few_missing_hours_still_make_an_hourly_series():
     dates = pd.date_range("2020-01-01", periods=200, freq="h").delete([17, 18, 90])
     assert infer_frequency(dates.to_numpy()) == "h"
+
+
+def test_a_missing_value_in_the_rows_a_forecast_starts_from_is_refused():
+    spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y"], ["y"])
+    model, _, _ = linear_model(spec)
+    history = hourly_history(["y"])
+    scaler = fit_scaler("standard", history.values, ["y"], [0.0, 1.0])
+    history.values[-2, 0] = np.nan
+    with pytest.raises(ForecastError, match="the last 4 rows, which the forecast starts from, hold a missing or infinite value \\(row 38, column 'y'\\)"):
+        predict_future(forward_of(model), scaler, ForecastPlan(spec), history, horizon=1)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import run_forecast
 
 FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from conftest import make_frame, run_forecast
 
 FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
@@ -128,3 +129,36 @@ def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_fil
     assert "'load', 'temp' are neither forecast by the model nor derived from the timestamps" in result.stderr
     assert "Traceback" not in result.stderr and not list(tmp_path.glob("outputs/predict/*/*/run.json"))
     assert run_forecast(["predict", f"run={run}", "horizon=1"], cwd=tmp_path).returncode == 0  # direct: fine
+
+
+def test_the_exported_model_answers_what_predict_forecasts(trained, tmp_path):
+    """The served SavedModel (raw units, scaler in the graph) and `forecast predict` agree on the run's last window."""
+    _, run = trained
+    exported = run_forecast(["export", f"run={run}", f"dir={tmp_path / 'serving'}", "name=series"], cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    (response,) = list((tmp_path / "serving" / "series").glob("1/assets.extra/expected_response.json"))
+    served = np.asarray(json.loads(response.read_text())["predictions"], dtype=np.float64)  # [1, label_width, 1]
+    predicted = run_forecast(["predict", f"run={run}", f"output={tmp_path / 'out'}"], cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    rows = read_rows(tmp_path / "out" / "predictions.csv")
+    assert served.shape == (1, 1, 1) and len(rows) == 1
+    assert float(rows[0]["target"]) == pytest.approx(served[0, 0, 0], rel=1e-5)
+
+
+def test_a_run_trained_on_every_row_has_no_test_metrics_and_still_forecasts(tmp_path, csv_file):
+    args = ["train", "data=csv", f"data.path={csv_file}", "data.date_column=date", "data.target=target",
+            "data.features=[]", "data.split.protocol=ltsf", "data.split.rows=[300,100,0]", "model=linear",
+            "window.input_width=12", "trainer.epochs=1", "trainer.verbose=silent"]
+    result = run_forecast(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (run,) = [p.parent for p in tmp_path.glob("outputs/train/*/*/run.json")]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert {k.split("/", 1)[0] for k in metrics} == {"train", "val"}  # absent, not faked
+    record = json.loads((run / "run.json").read_text())
+    assert "test" not in record["windows"] and record["rows"] == {"train": 300, "val": 112}
+    rows = read_rows(run / "forecast.csv")  # the last validation window: the file's last row
+    assert rows[-1]["timestamp"] == pd.Timestamp(make_frame()["date"].iloc[-1]).strftime("%Y-%m-%d %H:%M")
+    evaluated = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
+    assert evaluated.returncode == 2 and "has no test split: it trained on every row" in evaluated.stderr
+    assert run_forecast(["evaluate", f"run={run}", "split=val"], cwd=tmp_path).returncode == 0
+    assert run_forecast(["predict", f"run={run}", "horizon=3"], cwd=tmp_path).returncode == 0

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import FORECAST, make_frame, run_forecast
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
+
+from conftest import FORECAST, make_frame, run_forecast
 
 EPOCHS = 4
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import FORECAST, run_forecast, tiny_train_overrides
 
 

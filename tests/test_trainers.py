@@ -7,7 +7,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import make_frame, tiny_train_overrides
 from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
@@ -19,6 +18,8 @@ from forecast_cli.models import build_model
 from forecast_cli.run.layout import RunDir
 from forecast_cli.run.model_files import load_model
 from forecast_cli.trainer.session import run_training
+
+from conftest import make_frame, tiny_train_overrides
 
 TRAIN_WINDOWS = int(400 * 0.7) - 13 + 1  # make_frame rows, input 12 + shift 1
 

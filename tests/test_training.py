@@ -5,7 +5,6 @@ import csv
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import tiny_train_overrides
 from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
@@ -16,6 +15,8 @@ from forecast_cli.metrics import METRICS, REAL_METRICS
 from forecast_cli.run.atomic import read_json
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training
+
+from conftest import tiny_train_overrides
 
 
 def compose_train(overrides):

@@ -26,7 +26,8 @@ def metrics_table(title: str, rows: List[Dict[str, Any]], key_columns: Sequence[
     for name in metric_columns:
         table.add_column(name, justify="right")
     for name in extra:
-        table.add_column(name)
+        numeric = all(isinstance(row.get(name), (int, float, type(None))) for row in rows)
+        table.add_column(name, justify="right" if numeric else "left")
     for row in rows:
         cells = [str(row.get(k, "")) for k in key_columns]
         cells += [_format(row.get(m)) for m in metric_columns]
