@@ -20,14 +20,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from forecast_cli.data.loaders.jena import preprocess, read_jena  # noqa: E402
+from forecast_cli.data.loaders.jena import engineer, hourly, read_jena  # noqa: E402
 
 INPUT_WIDTH, LABEL_WIDTH, SHIFT, BATCH = 24, 24, 1, 32
 TARGET = "T (degC)"
 
 
 def load_splits(path: str):
-    frame = preprocess(read_jena(path))
+    frame = engineer(*hourly(read_jena(path)))
     n = len(frame)
     train, val, test = frame[: int(n * 0.7)], frame[int(n * 0.7) : int(n * 0.9)], frame[int(n * 0.9) :]
     mean, std = train.mean(), train.std()

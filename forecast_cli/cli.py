@@ -26,6 +26,8 @@ examples:
   forecast train -m model=linear,lstm optimizer.learning_rate=1e-3,1e-2
   forecast train --cfg job                         # print the composed config, run nothing
   forecast evaluate run=outputs/train/<date>/<time>_lstm
+  forecast predict run=outputs/train/<date>/<time>_lstm horizon=24   # past the data, real units
+  forecast backtest run=outputs/train/<date>/<time>_lstm            # every origin of the test split
   forecast export run=outputs/train/<date>/<time>_lstm name=lstm   # serving/lstm/1/ for TF Serving
   forecast train -m 'experiment=glob(tutorial/*)' data.path=jena_climate_2009_2016_hourly.csv
   forecast compare outputs/train/<date>/<time>_sweep

@@ -125,8 +125,13 @@ def plot_error_by_step(path: Path, backtest, title: str) -> None:
     _save(figure, path)
 
 
-def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: int, scaler) -> None:
-    """Forecast against actual from `count` origins spread over the split (the first label column)."""
+def plot_backtest_origins(
+    path: Path, backtest, split, input_width: int, count: int, scaler, row_offset: int = 0
+) -> None:
+    """Forecast against actual from `count` origins spread over the split (the first label column);
+    `row_offset`: the split's first row in the series, for data without dates."""
+    from forecast_cli.data.timestamps import format_timestamps
+
     if count == 0:
         return
     plt = _pyplot()
@@ -137,13 +142,14 @@ def plot_backtest_origins(path: Path, backtest, split, input_width: int, count: 
     for panel, i in zip(axes[:, 0], picked):
         origin = int(backtest.origins[i])
         rows = np.arange(origin - input_width, origin + backtest.horizon)
-        x = split.timestamps[rows] if split.timestamps is not None else rows
-        past = split.values[rows[:input_width], index] * scaler.scale[index] + scaler.offset[index]
+        x = split.timestamps[rows] if split.timestamps is not None else rows + row_offset
+        past = scaler.inverse_transform(split.values[rows[:input_width], index].astype(np.float64), [column])
         panel.plot(x[:input_width], past, color="tab:blue", label="history")
         panel.plot(x[input_width:], backtest.actual[i, :, 0], color="tab:green", marker=".", label="actual")
         panel.plot(x[input_width:], backtest.forecast[i, :, 0], color="tab:orange", marker=".", label="forecast")
         panel.set_ylabel(column)
-        panel.set_title(f"forecast made after {x[input_width - 1]}", fontsize=9)
+        made_after = format_timestamps(x[input_width - 1 : input_width])[0] if split.timestamps is not None else f"row {x[input_width - 1]}"
+        panel.set_title(f"forecast made after {made_after}", fontsize=9)
         panel.tick_params(axis="x", labelrotation=20)  # each origin has its own dates: no shared axis
         panel.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left")

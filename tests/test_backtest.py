@@ -62,17 +62,23 @@ def test_every_origin_of_the_test_split_reproduces_the_runs_test_mae(trained, tm
 
 def test_a_horizon_beyond_the_direct_steps_is_backtested_recursively(trained, tmp_path):
     _, run = trained
-    result = run_forecast(
-        ["backtest", f"run={run}", "split=val", "horizon=10", "stride=5", "season=1", f"output={tmp_path / 'bt'}"],
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    metrics = read_json(tmp_path / "bt" / "metrics.json")
-    record = read_json(tmp_path / "bt" / "run.json")
+    args = ["backtest", f"run={run}", "split=val", "stride=5", "season=1"]
+    for horizon, name in ((10, "recursive"), (4, "direct")):
+        result = run_forecast([*args, f"horizon={horizon}", f"output={tmp_path / name}"], cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    metrics = read_json(tmp_path / "recursive" / "metrics.json")
+    record = read_json(tmp_path / "recursive" / "run.json")
     assert record["method"] == "recursive" and record["direct_steps"] == 4 and record["split"] == "val"
     val_rows = read_json(run / "run.json")["rows"]["val"]
     assert metrics["origins"] == len(range(12, val_rows - 10 + 1, 5)) and len(metrics["by_step"]) == 10
     assert metrics["season"] == 1
+    # the recursion changes nothing within the direct steps: steps 1-4 are the direct forecasts
+    recursive = pd.read_csv(tmp_path / "recursive" / "backtest.csv").set_index(["origin", "step"])["forecast"]
+    direct = pd.read_csv(tmp_path / "direct" / "backtest.csv").set_index(["origin", "step"])["forecast"]
+    shared = recursive.index.intersection(direct.index)
+    assert len(shared) == metrics["origins"] * 4
+    np.testing.assert_allclose(recursive.loc[shared].to_numpy(), direct.loc[shared].to_numpy(), rtol=1e-6)
+    assert recursive.xs(5, level="step").notna().all()
 
 
 @pytest.mark.parametrize(

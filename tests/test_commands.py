@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from forecast_cli.commands import COMMANDS, load_command
 from forecast_cli.commands.base import HydraCommand, PlainCommand
 from forecast_cli.run.layout import find_runs
@@ -50,3 +52,14 @@ def test_data_paths_become_absolute_so_that_a_run_means_the_same_file_from_anywh
     for unchanged in ("data.path=null", "data.path=/abs/x.csv", "data.path=choice(a.csv,b.csv)", "data.target=a.csv"):
         expected = unchanged if "/abs" not in unchanged else "data.path=/abs/x.csv"
         assert absolute_paths([unchanged]) == [expected]
+
+
+def test_every_package_of_the_source_tree_is_installed():
+    """A non-editable install ships only the packages pyproject.toml lists."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(init.parent.relative_to(root).parts) for init in (root / "forecast_cli").rglob("__init__.py")
+    }
+    assert on_disk <= listed and "forecast_cli.conf" in listed

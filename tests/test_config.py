@@ -54,6 +54,9 @@ def test_the_recipes_former_trainer_names_still_compose_the_same_config(recipe):
     assert former == [f"recipe={recipe}", "model=gru"]
     assert compose_train(former) == compose_train([f"recipe={recipe}", "model=gru"])
     assert rename_former_options(["trainer=custom", "trainer.epochs=3"]) == ["trainer=custom", "trainer.epochs=3"]
+    assert rename_former_options(["+trainer=homl", "trainer=tutorial,homl"]) == ["+recipe=homl", "recipe=tutorial,homl"]
+    with pytest.raises(ForecastError, match="trainer=tutorial,fit: tutorial and homl are recipes now"):
+        rename_former_options(["trainer=tutorial,fit"])
 
 
 def _flat(node, prefix=""):
@@ -162,7 +165,9 @@ def test_resolved_config_has_no_interpolations():
     "args",
     [
         ["--help"], ["train", "--help"], ["train", "--cfg", "job"], ["evaluate", "--help"],
-        ["predict", "--help"], ["predict", "run=.", "--cfg", "job"], ["backtest", "--help"], ["export", "--help"],
+        ["predict", "--help"], ["backtest", "--help"], ["export", "--help"],
+        ["predict", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}"],
+        ["backtest", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}"],
         ["export", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}", "name=m"],
     ],
 )
@@ -178,4 +183,7 @@ def test_cli_does_not_import_tensorflow(args):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert "forecast: error" not in result.stderr  # the command itself ran: help, or the composed config
     assert result.stdout.strip().splitlines()[-1] == "LOADED: []"
+    if "--cfg" in args:
+        assert "run:" in result.stdout or "trainer:" in result.stdout

@@ -170,13 +170,16 @@ def test_a_run_that_did_not_complete_is_refused(old_run):
     assert not (old_run.parent / "out").exists()
 
 
-def test_a_run_whose_data_must_be_downloaded_is_refused_without_writing(old_run, tmp_path):
-    """The run's config names the URL and the cache directory: export downloads nothing."""
+@pytest.mark.parametrize(
+    "command", [["export", "name=m", "dir=out"], ["evaluate"], ["predict"], ["backtest"]]
+)
+def test_a_run_whose_data_must_be_downloaded_is_refused_without_writing(old_run, tmp_path, command):
+    """The run's config names the URL and the cache directory: reading a run downloads nothing."""
     config = (old_run / "config.yaml").read_text()
     cache = tmp_path / "elsewhere"
     jena = f"data:\n  name: jena\n  url: http://127.0.0.1:9/x.zip\n  cache_dir: {cache}\n"
     (old_run / "config.yaml").write_text(jena + "window:" + config.split("window:", 1)[1])
-    result = run_forecast(["export", f"run={old_run}", "name=m", "dir=out"], cwd=tmp_path)
+    result = run_forecast([command[0], f"run={old_run}", *command[1:]], cwd=tmp_path)
     assert "reading a run downloads nothing" in one_error_line(result)
     assert not cache.exists()
 

@@ -141,9 +141,39 @@ def test_future_timestamps_continue_the_frequency_of_the_data(dates, frequency, 
     assert list(future_timestamps(dates[-1], frequency, 2)) == [pd.Timestamp(t) for t in after]
 
 
-def test_a_few_missing_hours_still_make_an_hourly_series():
-    dates = pd.date_range("2020-01-01", periods=200, freq="h").delete([17, 18, 90])
-    assert infer_frequency(dates.to_numpy()) == "h"
+@pytest.mark.parametrize(
+    "dates, frequency",
+    [
+        (pd.date_range("2020-01-01", periods=200, freq="h").delete([17, 18, 90]), "h"),
+        (pd.date_range("2020-01-01", periods=60, freq="D").delete([10]), "D"),
+        (pd.date_range("2015-01-01", periods=40, freq="MS").delete([7]), "MS"),
+        (pd.date_range("2015-01-31", periods=40, freq="ME").delete([7]), "ME"),
+        (pd.date_range("2000-01-01", periods=40, freq="QS").delete([7]), "3MS"),
+    ],
+)
+def test_a_few_missing_rows_keep_the_frequency(dates, frequency):
+    """Jena's hourly file misses hours; monthly steps are 28 to 31 days long."""
+    assert infer_frequency(dates.to_numpy()) == frequency
+    assert future_timestamps(dates[-1], frequency, 1)[0] > dates[-1]
+
+
+@pytest.mark.parametrize("frequency, season", [("h", 24), ("D", 7), ("MS", 12), ("3MS", 4), ("QS", 4), ("10min", 144), (None, 1)])
+def test_the_season_of_a_frequency(frequency, season):
+    from forecast_cli.data.timestamps import seasonal_period
+
+    assert seasonal_period(frequency) == season
+
+
+def test_a_forecast_refuses_timestamps_that_do_not_increase():
+    from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+    from forecast_cli.forecaster.future import series_history
+
+    dates = pd.date_range("2020-01-01", periods=10, freq="h").to_numpy().copy()
+    dates[8], dates[9] = dates[9], dates[8]
+    series = SeriesData([np.zeros((10, 1))], ["y"], ["y"], SPLIT_BY_TIME, "test", "", timestamps=[dates])
+    with pytest.raises(ForecastError, match="the timestamps of the last 4 rows, which the forecast starts from, do not increase"):
+        series_history(series, 4, "h")
+    assert series_history(series, 1, "h").frequency == "h"
 
 
 def test_a_missing_value_in_the_rows_a_forecast_starts_from_is_refused():

@@ -102,7 +102,7 @@ def bad_files(tmp_path: Path):
         (["data.path=short.csv"], "the data has 8 rows, fewer than the run's window.input_width (12)"),
         (["data.path=no_target.csv"], "column 'target' given in data.target is not in the data"),
         (["data.path=unsorted.csv"], "timestamps in 'date' are not sorted"),
-        (["data.features=[load]"], "differ from the run's"),
+        (["data.features=[load]"], "differ from the run's scaler columns"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_no_prediction(trained, tmp_path, extra, message):
@@ -128,7 +128,9 @@ def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_fil
     assert result.returncode == 2
     assert "'load', 'temp' are neither forecast by the model nor derived from the timestamps" in result.stderr
     assert "Traceback" not in result.stderr and not list(tmp_path.glob("outputs/predict/*/*/run.json"))
-    assert run_forecast(["predict", f"run={run}", "horizon=1"], cwd=tmp_path).returncode == 0  # direct: fine
+    direct = run_forecast(["predict", f"run={run}", "horizon=1", f"output={tmp_path / 'direct'}"], cwd=tmp_path)
+    assert direct.returncode == 0, direct.stderr  # the first step needs no future input
+    assert len(read_rows(tmp_path / "direct" / "predictions.csv")) == 1
 
 
 def test_the_exported_model_answers_what_predict_forecasts(trained, tmp_path):
@@ -161,4 +163,29 @@ def test_a_run_trained_on_every_row_has_no_test_metrics_and_still_forecasts(tmp_
     evaluated = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
     assert evaluated.returncode == 2 and "has no test split: it trained on every row" in evaluated.stderr
     assert run_forecast(["evaluate", f"run={run}", "split=val"], cwd=tmp_path).returncode == 0
-    assert run_forecast(["predict", f"run={run}", "horizon=3"], cwd=tmp_path).returncode == 0
+    predicted = run_forecast(["predict", f"run={run}", "horizon=3", f"output={tmp_path / 'out'}"], cwd=tmp_path)
+    assert predicted.returncode == 0, predicted.stderr
+    last = pd.Timestamp(make_frame()["date"].iloc[-1])
+    assert [r["timestamp"] for r in read_rows(tmp_path / "out" / "predictions.csv")] == [
+        (last + pd.Timedelta(hours=k)).strftime("%Y-%m-%d %H:%M") for k in (1, 2, 3)
+    ]
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (("scaler.json", '{"kind": "standard"}'), "scaler.json (KeyError"),
+        (("run.json", '{"status": "compl'), "run.json (JSONDecodeError): it is not a run record"),
+        (("config.yaml", "data: [1, 2"), "config.yaml (ParserError"),
+    ],
+)
+def test_a_damaged_run_is_one_line_naming_the_file(tmp_path, damage, message):
+    run = tmp_path / "completed"
+    shutil.copytree(FIXTURES / "completed", run)
+    name, text = damage
+    (run / name).write_text(text)
+    for command in (["predict"], ["evaluate"], ["backtest"]):
+        result = run_forecast([*command, f"run={run}"], cwd=tmp_path)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("forecast: error:")]
+        assert result.returncode == 2 and len(errors) == 1 and message in errors[0], (command, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -71,14 +71,15 @@ def backtest_job(cfg) -> None:
     train = prepared.splits["train"]
     train_real = restored.scaler.inverse_transform(train.values[:, spec.label_indices].astype("float64"), spec.label_columns)
     metrics = backtest_metrics(backtest, {c: train_real[:, j] for j, c in enumerate(spec.label_columns)}, season)
-    write_backtest_csv(target.backtest_csv, backtest, split)
+    row_offset = prepared.split_ranges[cfg.split][0] if prepared.single_series_by_time else None
+    write_backtest_csv(target.backtest_csv, backtest, split, row_offset)
     write_json_atomic(target.metrics_json, {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride),
                                             "origins": int(len(backtest.origins)), "season": season, **metrics})
     from forecast_cli.plots import plot_backtest_origins, plot_error_by_step
 
     plot_error_by_step(target.error_by_step_png, backtest, f"{run.root.name}: {cfg.split}, {len(backtest.origins)} origins")
     plot_backtest_origins(
-        target.forecasts_png, backtest, split, spec.input_width, int(cfg.plotted_origins), restored.scaler
+        target.forecasts_png, backtest, split, spec.input_width, int(cfg.plotted_origins), restored.scaler, row_offset or 0
     )
     write_json_atomic(target.run_json, {
         "task": "backtest",
@@ -98,8 +99,10 @@ def backtest_job(cfg) -> None:
     print(f"backtest: {target.root}", flush=True)
 
 
-def write_backtest_csv(path: Path, backtest, split) -> None:
-    """One row per origin, step and label column (long format), real units to 7 significant digits."""
+def write_backtest_csv(path: Path, backtest, split, row_offset: Optional[int]) -> None:
+    """One row per origin, step and label column (long format), real units to 7 significant digits.
+    `origin` is the last row observed before the forecast, `timestamp` (or `row`: the row in the
+    series; `position` in the split when the data holds many series) the row forecast."""
     import numpy as np
     import pandas as pd
 
@@ -107,16 +110,15 @@ def write_backtest_csv(path: Path, backtest, split) -> None:
     from forecast_cli.run.atomic import write_atomic
 
     origins, horizon, columns = backtest.origins, backtest.horizon, backtest.columns
-    rows = (origins[:, None] + np.arange(horizon)).reshape(-1)  # [origins * horizon] target rows
-    frame = pd.DataFrame({
-        "origin": np.repeat(origins - 1, horizon),  # the last observed row
-        "target": rows,
-        "step": np.tile(np.arange(1, horizon + 1), len(origins)),
-    })
+    targets = (origins[:, None] + np.arange(horizon)).reshape(-1)  # [origins * horizon] rows forecast
+    observed = np.repeat(origins - 1, horizon)
     if split.timestamps is not None:
-        frame["origin"] = format_timestamps(split.timestamps[frame["origin"].to_numpy()])
-        frame["target"] = format_timestamps(split.timestamps[rows])
-    frame = frame.rename(columns={"target": "timestamp" if split.timestamps is not None else "row"})
+        key, origin, target = "timestamp", format_timestamps(split.timestamps[observed]), format_timestamps(split.timestamps[targets])
+    elif row_offset is not None:
+        key, origin, target = "row", observed + row_offset, targets + row_offset
+    else:
+        key, origin, target = "position", observed, targets
+    frame = pd.DataFrame({"origin": origin, key: target, "step": np.tile(np.arange(1, horizon + 1), len(origins))})
     long = pd.concat(
         [frame.assign(column=c, actual=backtest.actual[:, :, j].reshape(-1), forecast=backtest.forecast[:, :, j].reshape(-1))
          for j, c in enumerate(columns)],
@@ -128,11 +130,14 @@ def write_backtest_csv(path: Path, backtest, split) -> None:
 def print_summary(metrics: Dict[str, Any], title: str) -> None:
     from forecast_cli.commands.report import metrics_table, print_table
 
-    rows = [{"": "overall", **metrics["real"], "scaled_mae": metrics["scaled"]["mae"]}]
+    def row(label: str, figures: Dict[str, Any]) -> Dict[str, Any]:
+        real = {f"real_{name}": value for name, value in figures["real"].items()}
+        return {"": label, "mae": figures["scaled"]["mae"], "rmse": figures["scaled"]["rmse"], **real}
+
     steps = metrics["by_step"]
     shown = steps if len(steps) <= 12 else [*steps[:6], *steps[-6:]]
-    rows += [{"": f"step {s['step']}", **s["real"], "scaled_mae": s["scaled"]["mae"]} for s in shown]
-    print_table(metrics_table(title + " (real units)", rows, [""]))
+    rows = [row("overall", metrics), *(row(f"step {s['step']}", s) for s in shown)]
+    print_table(metrics_table(title, rows, [""]))
 
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)

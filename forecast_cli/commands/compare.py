@@ -14,7 +14,7 @@ from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import METRICS, REAL_METRICS
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, find_runs
-from forecast_cli.run.sweep import job_override_list, job_overrides
+from forecast_cli.run.sweep import job_overrides
 
 CHART_METRICS = METRICS + REAL_METRICS
 
@@ -26,25 +26,16 @@ PARSER.add_argument("--metric", default="mae", help=f"the metric of the chart: {
 PARSER.add_argument("--output", default=None, help="where to write the CSV and PNG (default: the sweep directory, else .)")
 
 
-def run_name(run: RunDir) -> str:
-    from omegaconf import OmegaConf
-
-    if run.config_yaml.is_file():
-        name = OmegaConf.load(run.config_yaml).get("run_name")
-        if name:
-            return str(name)
-    return run.root.name
-
-
 def run_labels(runs: List[RunDir]) -> List[str]:
     """run_name, plus the overrides not shared by every run compared: jobs of one model told apart."""
     # resume=DIR names the run's own directory, not a setting
-    overrides = [[o for o in job_override_list(run) if override_key(o) != "resume"] for run in runs]
+    overrides = [[o for o in run.overrides() if override_key(o) != "resume"] for run in runs]
     shared = set.intersection(*(set(o) for o in overrides)) if overrides else set()
     labels = []
     for run, own in zip(runs, overrides):
         distinct = [o for o in own if o not in shared]
-        labels.append(f"{run_name(run)} ({' '.join(distinct)})" if distinct else run_name(run))
+        name = run.run_name() or run.root.name
+        labels.append(f"{name} ({' '.join(distinct)})" if distinct else name)
     return labels
 
 
@@ -69,9 +60,10 @@ def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
         raise ForecastError(f"--metric {metric} is not a metric: choose one of {', '.join(CHART_METRICS)}")
     runs = find_runs(paths)
     rows = comparison_rows(runs)
-    completed = [row for row in rows if row["status"] == COMPLETED and f"test/{metric}" in row]
+    # a run trained on every row has no test split: its validation figure still compares
+    completed = [row for row in rows if row["status"] == COMPLETED and (f"test/{metric}" in row or f"val/{metric}" in row)]
     if not completed:
-        raise ForecastError(f"no completed run with a test/{metric} metric among {len(rows)} runs: train them first")
+        raise ForecastError(f"no completed run with a val/ or test/{metric} metric among {len(rows)} runs: train them first")
     if output is not None:
         target = ComparisonDir(output)
     elif len(paths) == 1 and not RunDir(paths[0]).is_run():

@@ -13,9 +13,9 @@ from typing import Any, Dict, List, Optional
 import hydra
 from omegaconf import MISSING, OmegaConf
 
-from forecast_cli.commands.base import HydraCommand
+from forecast_cli.commands.base import HydraCommand, exit_on_user_error
 from forecast_cli.commands.rewrite import saved_run_data_overrides
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error, require
+from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, report_user_error, require
 from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
 from forecast_cli.run.layout import RunDir, SweepDir, find_runs, utc_now
 
@@ -71,27 +71,21 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
 
 def evaluate_job(cfg) -> None:
     target = Path(cfg.run)
-    try:
-        runs = find_runs([target])
-        rows = []
-        for run in runs:
-            try:
-                result = evaluate_run(run, cfg)
-            except ForecastError as exc:
-                if len(runs) == 1:
-                    raise
-                report_user_error(f"{run.root.name}: {exc}")
-                rows.append({"run": run.root.name, "status": "error", "error": str(exc)})
-                continue
-            row = {"run": run.root.name, "windows": result["windows"]}
-            row.update({k.split("/", 1)[1]: v for k, v in result["metrics"].items()})
-            row["diff_vs_train"] = result["max_abs_diff_vs_training"]
-            rows.append(row)
-    except ForecastError as exc:
-        if full_error_requested():
-            raise
-        report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE)
+    runs = find_runs([target])
+    rows = []
+    for run in runs:
+        try:
+            result = evaluate_run(run, cfg)
+        except ForecastError as exc:
+            if len(runs) == 1:
+                raise
+            report_user_error(f"{run.root.name}: {exc}")
+            rows.append({"run": run.root.name, "status": "error", "error": str(exc)})
+            continue
+        row = {"run": run.root.name, "windows": result["windows"]}
+        row.update({k.split("/", 1)[1]: v for k, v in result["metrics"].items()})
+        row["diff_vs_train"] = result["max_abs_diff_vs_training"]
+        rows.append(row)
     if len(runs) > 1:
         write_csv_atomic(SweepDir(target).evaluation_csv, rows)
     from forecast_cli.commands.report import column_rows, metrics_table, print_table
@@ -106,7 +100,7 @@ def evaluate_job(cfg) -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    evaluate_job(cfg)
+    exit_on_user_error(evaluate_job, cfg)
 
 
 class EvaluateCommand(HydraCommand):

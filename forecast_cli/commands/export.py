@@ -11,7 +11,6 @@ import logging
 import os
 import re
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -19,9 +18,9 @@ from typing import Any, Dict, List, Optional, Tuple
 import hydra
 from omegaconf import MISSING, OmegaConf
 
-from forecast_cli.commands.base import HydraCommand
+from forecast_cli.commands.base import HydraCommand, exit_on_user_error
 from forecast_cli.commands.rewrite import saved_run_data_overrides
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error, require
+from forecast_cli.errors import ForecastError, require
 from forecast_cli.run.atomic import write_json_atomic
 from forecast_cli.run.layout import ExportDir, RunDir, find_runs
 from forecast_cli.run.restore import check_completed
@@ -88,13 +87,11 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     """Write the version; return its directory and the signature's input and output shapes."""
     import numpy as np
 
-    from forecast_cli.data.loaders._download import downloads_refused
     from forecast_cli.run.restore import restore_run
     from forecast_cli.run.serving import INPUT_NAME, OUTPUT_NAME, SIGNATURE, raw_unit_archive
 
     restored = restore_run(target.run, cfg.data, cfg.allow_incomplete)
-    with downloads_refused():
-        prepared = restored.prepare(["all"])
+    prepared = restored.prepare(["all"])
     window = last_input_window(prepared)
     model = restored.load_model()
     import tensorflow as tf
@@ -151,20 +148,14 @@ def summary(target: Target, final: Path, input_shape, output_shape) -> str:
 
 
 def export_job(cfg) -> None:
-    try:
-        target = export_target(cfg)
-        final, input_shape, output_shape = export_run(target, cfg)
-    except ForecastError as exc:
-        if full_error_requested():
-            raise
-        report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE)
+    target = export_target(cfg)
+    final, input_shape, output_shape = export_run(target, cfg)
     print(summary(target, final, input_shape, output_shape))
 
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    export_job(cfg)
+    exit_on_user_error(export_job, cfg)
 
 
 class ExportCommand(HydraCommand):

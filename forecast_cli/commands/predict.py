@@ -16,7 +16,7 @@ from omegaconf import MISSING
 
 from forecast_cli import __version__
 from forecast_cli.commands.base import OneRunCommand, exit_on_user_error
-from forecast_cli.errors import ForecastError, require
+from forecast_cli.errors import require
 from forecast_cli.run.layout import PredictDir, RunDir, find_runs, utc_now
 
 log = logging.getLogger("forecast.predict")
@@ -38,7 +38,7 @@ class PredictConfig:
 def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from forecast_cli.data.loaders import load_series
+    from forecast_cli.data.prepare import check_same_columns
     from forecast_cli.data.window import resolve_window
     from forecast_cli.forecaster.future import predict_future, series_history
     from forecast_cli.forecaster.plan import ForecastPlan
@@ -48,12 +48,8 @@ def predict_job(cfg) -> None:
     (run,) = find_runs([Path(cfg.run)])
     target = PredictDir(HydraConfig.get().runtime.output_dir)
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
-    series = load_series(restored.data, 1)  # series_history checks the rows it needs
-    if list(series.columns) != list(restored.scaler.columns):
-        raise ForecastError(
-            f"the data's columns {series.columns} differ from the run's {restored.scaler.columns}: "
-            "give a file with the run's columns"
-        )
+    series = restored.load_series(1)  # series_history checks the rows it needs
+    check_same_columns(series, restored.scaler)
     spec = resolve_window(restored.config.window, series.columns, series.targets)
     plan = ForecastPlan(spec, derived_columns=series.derived_columns())
     history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
@@ -100,7 +96,7 @@ def prediction_rows(prediction) -> List[Dict[str, Any]]:
 
 
 def plot_prediction(prediction, path: Path, run: RunDir) -> None:
-    """The forecast after the last rows of history (3 horizons, at least one input window)."""
+    """The forecast after the last rows of history (3 horizons, at least 48 rows)."""
     import numpy as np
 
     from forecast_cli.plots import plot_forecast

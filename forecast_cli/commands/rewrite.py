@@ -24,7 +24,8 @@ GLOB = re.compile(r"^(\+{0,2}experiment)=glob\((.+)\)$")
 _PLAIN_VALUE = re.compile(r"^[\w/.\-]+$")
 # `trainer=tutorial` and `trainer=homl` were presets among the loops before 0.2: the same settings are
 # now the `recipe` group; old command lines and the saved overrides of old runs still mean them.
-FORMER_NAMES = {"trainer=tutorial": "recipe=tutorial", "trainer=homl": "recipe=homl"}
+RECIPES = ("tutorial", "homl")
+TRAINER_CHOICE = re.compile(r"^(\+{0,2})trainer=(.+)$")
 
 
 def experiment_names() -> List[str]:
@@ -83,7 +84,21 @@ def absolute_paths(args: List[str]) -> List[str]:
 
 
 def rename_former_options(args: List[str]) -> List[str]:
-    return [FORMER_NAMES.get(arg, arg) for arg in args]
+    """`trainer=tutorial` -> `recipe=tutorial` (also `+trainer=homl`, `trainer=tutorial,homl`)."""
+    renamed = []
+    for arg in args:
+        match = TRAINER_CHOICE.match(arg)
+        options = match.group(2).split(",") if match else []
+        if not any(o in RECIPES for o in options):
+            renamed.append(arg)
+        elif all(o in RECIPES for o in options):
+            renamed.append(f"{match.group(1)}recipe={match.group(2)}")
+        else:
+            raise ForecastError(
+                f"{arg}: tutorial and homl are recipes now, not training loops (recipe=tutorial); sweep them "
+                "apart from the loops, e.g. recipe=tutorial,homl or trainer=fit,custom"
+            )
+    return renamed
 
 
 def saved_run_data_overrides(args: List[str]) -> List[str]:
@@ -102,7 +117,6 @@ def _quoted(value: str) -> str:
 
 def resume_args(args: List[str]) -> List[str]:
     """Replace `resume=DIR` by the run's own overrides and point Hydra's run directory at DIR."""
-    from omegaconf import OmegaConf
 
     resumes = [a for a in args if override_key(a) == "resume"]
     if not resumes:
@@ -121,9 +135,7 @@ def resume_args(args: List[str]) -> List[str]:
                 f"(only {', '.join(ALLOWED_OVERRIDES)} can); start a new run instead"
             )
     given = {override_key(a) for a in others}
-    saved_path = run.hydra_dir / "overrides.yaml"
-    saved = [str(o) for o in OmegaConf.load(saved_path)] if saved_path.is_file() else []
-    saved = [o for o in saved if override_key(o) != "resume" and override_key(o) not in given]
+    saved = [o for o in run.overrides() if override_key(o) != "resume" and override_key(o) not in given]
     directory = _quoted(str(run.root))
     return [*saved, *others, f"resume={directory}", f"hydra.run.dir={directory}"]
 

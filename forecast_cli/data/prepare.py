@@ -36,6 +36,11 @@ class PreparedData:
     frequency: Optional[str] = None  # the pandas offset alias the timestamps step by
 
     @property
+    def single_series_by_time(self) -> bool:
+        """One series cut into splits by time: a split's rows are rows of that series from its start."""
+        return self.series.split_by != SPLIT_BY_SERIES and len(self.series.segments) == 1
+
+    @property
     def has_test(self) -> bool:
         """False when the run trains on every row (a test share of 0): no test metrics then."""
         return "test" in self.splits
@@ -105,11 +110,8 @@ def prepare_data(
         if len(train_rows) == 0:
             raise ForecastError("the train split is empty: use more data or raise data.split.train")
         scaler = fit_scaler(data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range)
-    elif list(scaler.columns) != list(series.columns):
-        raise ForecastError(
-            f"the data's columns {series.columns} differ from the run's scaler columns {scaler.columns}: "
-            "give a file with the same columns as the training data"
-        )
+    else:
+        check_same_columns(series, scaler)
     splits = {}
     for name in wanted:
         segments = parts[name]
@@ -135,6 +137,15 @@ def prepare_data(
         split_ranges=_ranges(series, data_cfg.split, spec.label_start),
         frequency=None if series.timestamps is None else infer_frequency(series.timestamps[0]),
     )
+
+
+def check_same_columns(series: SeriesData, scaler: Scaler) -> None:
+    """A run's saved scaler applies only to data with the columns it was fit on, in that order."""
+    if list(scaler.columns) != list(series.columns):
+        raise ForecastError(
+            f"the data's columns {series.columns} differ from the run's scaler columns {scaler.columns}: "
+            "give a file with the same columns as the training data"
+        )
 
 
 def _ranges(series: SeriesData, cfg, lookback: int) -> Dict[str, List[int]]:

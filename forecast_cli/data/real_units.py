@@ -1,16 +1,12 @@
-"""Forecasts back in real units (the scaler inverted). `forecast.csv` and `forecast.png`: the forecast
-of the last window of the test split (of validation when the run trains on every row), as the
-airline article's 12-month forecast in passengers, and a readable check of any run.
-`LabelUnscaler`: labels and model outputs in real units, for the real-unit metrics."""
+"""Values back in real units (the scaler inverted): `LabelUnscaler` for labels and model outputs (the
+real-unit metrics), and `readable` for the values a person reads in a CSV."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Tuple
 
 import numpy as np
 
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.data.series import SPLIT_BY_SERIES
-from forecast_cli.data.timestamps import format_timestamps
 from forecast_cli.data.window import WindowSpec
 
 
@@ -36,68 +32,3 @@ def readable(value: float) -> float:
     """A value of float32 origin (a model's output, a scaled value inverted) to 7 significant digits:
     a float32 holds about 7, the rest is noise of the scaling (417.0000014901161 -> 417.0)."""
     return float(f"{value:.7g}")
-
-
-@dataclass
-class WindowForecast:
-    split: str
-    columns: List[str]  # the label columns
-    x_kind: str  # timestamp | row (of the one series) | position (in the window: many series)
-    history_x: np.ndarray  # x of the window's input steps
-    history: np.ndarray  # [input_width, n_labels] real units
-    x: np.ndarray  # x of the label steps
-    actual: np.ndarray  # [label_width, n_labels] real units
-    forecast: np.ndarray  # [label_width, n_labels] real units
-
-    def rows(self) -> List[Dict[str, Any]]:
-        shown = format_timestamps(self.x) if self.x_kind == "timestamp" else [int(x) for x in self.x]
-        rows = []
-        for step, x in enumerate(shown):
-            row: Dict[str, Any] = {"step": step + 1}
-            if self.x_kind != "position":
-                row[self.x_kind] = x
-            for j, column in enumerate(self.columns):
-                row[f"{column}_actual"] = readable(self.actual[step, j])
-                row[f"{column}_forecast"] = readable(self.forecast[step, j])
-            rows.append(row)
-        return rows
-
-
-def last_window_forecast(model, prepared) -> Optional[WindowForecast]:
-    """The last window of the test split (else validation): inputs, actual and forecast label steps.
-    None when a label step holds several values ahead (steps_ahead > 1)."""
-    spec = prepared.spec
-    if spec.steps_ahead != 1:
-        return None
-    name = "test" if prepared.has_test else "val"
-    split = prepared.splits[name]
-    start = int(split.starts[-1])
-    window = split.values[start : start + spec.total_width]  # [total_width, columns], scaled
-    inputs = window[: spec.input_width][:, spec.input_indices][None]  # [1, input_width, n_features]
-    labels = window[spec.label_start : spec.label_start + spec.label_width][:, spec.label_indices]
-    predicted = np.asarray(model(inputs, training=False))[0]  # [label_width, n_labels]
-    inverse = prepared.scaler.inverse_transform
-    past = window[: spec.input_width][:, spec.label_indices].astype(np.float64)
-    kind, x = _window_x(prepared, name, start, spec.total_width)
-    return WindowForecast(
-        split=name,
-        columns=list(spec.label_columns),
-        x_kind=kind,
-        history_x=x[: spec.input_width],
-        history=inverse(past, spec.label_columns),
-        x=x[spec.label_start : spec.label_start + spec.label_width],
-        actual=inverse(labels.astype(np.float64), spec.label_columns),
-        forecast=inverse(predicted.astype(np.float64), spec.label_columns),
-    )
-
-
-def _window_x(prepared, split: str, start: int, width: int):
-    """(kind, x) of the `width` rows of a split's window from `start`: their timestamps, else their
-    rows in the series (one series cut by time), else their positions in the window."""
-    timestamps = prepared.splits[split].timestamps
-    if timestamps is not None:
-        return "timestamp", timestamps[start : start + width]
-    if prepared.series.split_by != SPLIT_BY_SERIES and len(prepared.series.segments) == 1:
-        first = prepared.split_ranges[split][0] + start
-        return "row", np.arange(first, first + width)
-    return "position", np.arange(width)

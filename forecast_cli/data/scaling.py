@@ -21,8 +21,9 @@ class Scaler:
     offset: "np.ndarray"
     scale: "np.ndarray"
 
-    def transform(self, values: "np.ndarray") -> "np.ndarray":
-        return (values - self.offset) / self.scale
+    def transform(self, values: "np.ndarray", columns: Sequence[str] | None = None) -> "np.ndarray":
+        index = [self.columns.index(c) for c in columns] if columns is not None else slice(None)
+        return (values - self.offset[index]) / self.scale[index]
 
     def inverse_transform(self, values: "np.ndarray", columns: Sequence[str] | None = None) -> "np.ndarray":
         index = [self.columns.index(c) for c in columns] if columns is not None else slice(None)
@@ -39,12 +40,15 @@ class Scaler:
         import numpy as np
 
         payload = read_json(path)
-        return cls(
+        scaler = cls(
             kind=payload["kind"],
             columns=list(payload["columns"]),
             offset=np.asarray(payload["offset"], dtype=np.float64),
             scale=np.asarray(payload["scale"], dtype=np.float64),
         )
+        if not len(scaler.columns) == len(scaler.offset) == len(scaler.scale):
+            raise ValueError("columns, offset and scale differ in length")
+        return scaler
 
 
 def fit_scaler(kind: str, train: "np.ndarray", columns: List[str], feature_range: Sequence[float]) -> Scaler:

@@ -8,19 +8,33 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+CALENDAR_MONTHS = ((28, 31, 1), (89, 92, 3), (365, 366, 12))  # days of a step -> months
+
+
 def infer_frequency(dates: "np.ndarray") -> Optional[str]:
-    """A pandas offset alias ('h', 'D', 'MS', '10min', ...): pandas' own inference on regular dates,
-    else the most common step (an hourly file with a few missing hours is still hourly)."""
+    """A pandas offset alias ('h', 'D', 'MS', '3MS', 'ME', '10min', ...): pandas' own inference on
+    regular dates, else the most common step, so that a file with a few missing rows keeps its
+    frequency (hourly stays 'h', daily 'D', months on the 1st 'MS' however long each month is)."""
     import pandas as pd
 
     index = pd.DatetimeIndex(dates)
     if len(index) < 2:
         return None
     frequency = pd.infer_freq(index) if len(index) >= 3 else None
-    if frequency is None:
-        steps = pd.Series(index[1:] - index[:-1])
-        frequency = pd.tseries.frequencies.to_offset(steps.mode().iloc[0]).freqstr
-    return frequency
+    if frequency is not None:
+        return frequency
+    step = pd.Series(index[1:] - index[:-1]).mode().iloc[0]
+    for low, high, months in CALENDAR_MONTHS:
+        if pd.Timedelta(days=low) <= step <= pd.Timedelta(days=high):
+            prefix = "" if months == 1 else str(months)
+            if (index.day == 1).all():
+                return f"{prefix}MS"
+            if index.is_month_end.all():
+                return f"{prefix}ME"
+    if step >= pd.Timedelta(days=1) and step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        days = step // pd.Timedelta(days=1)
+        return "D" if days == 1 else f"{days}D"
+    return pd.tseries.frequencies.to_offset(step).freqstr
 
 
 def future_timestamps(last, frequency: str, steps: int) -> "pd.DatetimeIndex":
@@ -61,7 +75,7 @@ def seasonal_period(frequency: Optional[str]) -> int:
     name = offset.name.split("-")[0]
     if name == "D" and offset.n == 1:
         return 7
-    for prefixes, season in ((("B",), 5), (("W",), 52), (("M", "SM", "BM", "CBM"), 12), (("Q", "BQ"), 4)):
+    for prefixes, per_year in ((("B",), 5), (("W",), 52), (("M", "SM", "BM", "CBM"), 12), (("Q", "BQ"), 4)):
         if any(name.startswith(p) for p in prefixes):
-            return season
+            return per_year // offset.n if per_year % offset.n == 0 else 1
     return 1

@@ -1,3 +1,4 @@
-"""Forecasting past the windows a model was trained on: which future steps one call of a model gives
-(`plan.py`), and the recursion that feeds forecasts back for longer horizons (`engine.py`). The
-predict and backtest commands use them, on raw history or on a split's windows."""
+"""Forecasting with a trained model: which future steps one call gives (`plan.py`), the recursion that
+feeds forecasts back for longer horizons (`engine.py`), a forecast past the end of one series
+(`future.py`, `forecast predict`), historical forecasts from every origin of a split (`backtest.py`,
+`forecast backtest`), and the forecast of a run's last window (`last_window.py`, `forecast.csv`)."""

@@ -16,7 +16,9 @@ from forecast_cli.forecaster.plan import ForecastPlan
 @dataclass
 class Backtest:
     columns: List[str]  # the label columns
-    origins: np.ndarray  # [origins] row (in the split's values) of each origin's first forecast step
+    # [origins] the first row forecast from each origin, in the split's values (the forecast is made
+    # after the row before it, which backtest.csv names as the origin)
+    origins: np.ndarray
     forecast_scaled: np.ndarray  # [origins, horizon, n_labels]
     actual_scaled: np.ndarray
     forecast: np.ndarray  # real units

@@ -49,6 +49,11 @@ def series_history(series: SeriesData, input_width: int, recorded_frequency: Opt
             "give at least that many rows"
         )
     dates = series.timestamps[0] if series.timestamps is not None else None
+    if dates is not None and not (np.diff(dates[-input_width:]) > np.timedelta64(0)).all():
+        raise ForecastError(
+            f"the timestamps of the last {input_width} rows, which the forecast starts from, do not increase: "
+            "sort the file by date and remove duplicated timestamps"
+        )
     frequency = recorded_frequency or (infer_frequency(dates) if dates is not None else None)
     if dates is not None and frequency is None:
         raise ForecastError("cannot tell the data's frequency from its timestamps: give at least two rows")
@@ -100,8 +105,7 @@ def _derived_future(plan: ForecastPlan, scaler: Scaler, future, time_features):
 
     def values(first: int, count: int) -> np.ndarray:
         raw = time_features(future[first : first + count])
-        index = [scaler.columns.index(c) for c in derived]
         block = np.stack([raw[c] for c in derived], axis=1)  # [count, n_derived]
-        return ((block - scaler.offset[index]) / scaler.scale[index])[None].astype(np.float32)
+        return scaler.transform(block, derived)[None].astype(np.float32)
 
     return values

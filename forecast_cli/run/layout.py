@@ -1,8 +1,8 @@
 """The layout of a run directory, a sweep directory and a comparison: the only place that names their
 files, and the status lifecycle of a run (running -> completed | failed | interrupted) in run.json.
 
-Train writes through it; evaluate, compare, resume and the sweep summary read through it; export
-writes a TF Serving model directory (ExportDir).
+Train writes through it; evaluate, compare, resume and the sweep summary read through it; predict,
+backtest and export write their own directories (PredictDir, BacktestDir, ExportDir).
 """
 
 import re
@@ -30,6 +30,7 @@ class RunDir:
 
     config_yaml = property(lambda self: self.root / "config.yaml")
     hydra_dir = property(lambda self: self.root / ".hydra")
+    overrides_yaml = property(lambda self: self.root / ".hydra" / "overrides.yaml")
     run_json = property(lambda self: self.root / "run.json")
     metrics_json = property(lambda self: self.root / "metrics.json")
     history_csv = property(lambda self: self.root / "history.csv")
@@ -46,19 +47,33 @@ class RunDir:
     def is_run(self) -> bool:
         return self.run_json.is_file()
 
-    def run_name(self) -> str:
-        """The run's `run_name` (its config read as YAML, no code), to name what commands write from
-        it; 'run' when it is missing or not a plain name."""
+    def run_name(self) -> Optional[str]:
+        """The run's `run_name` (its config read as YAML, no code); None when missing or unreadable."""
         from omegaconf import OmegaConf
 
         try:
-            name = str(OmegaConf.load(self.config_yaml).get("run_name") or "")
+            name = OmegaConf.load(self.config_yaml).get("run_name")
         except Exception:
-            return "run"
-        return name if PLAIN_NAME.match(name) else "run"
+            return None
+        return str(name) if name else None
+
+    def overrides(self) -> List[str]:
+        """The command-line overrides the run was composed from (.hydra/overrides.yaml); [] if none."""
+        from omegaconf import OmegaConf
+
+        if not self.overrides_yaml.is_file():
+            return []
+        return [str(o) for o in OmegaConf.load(self.overrides_yaml)]
 
     def record(self) -> Dict[str, Any]:
-        return read_json(self.run_json)
+        """run.json; a ForecastError naming the file when it is not a JSON object (truncated, edited)."""
+        try:
+            record = read_json(self.run_json)
+        except (OSError, ValueError) as exc:
+            raise ForecastError(f"cannot read {self.run_json} ({type(exc).__name__}): it is not a run record") from exc
+        if not isinstance(record, dict):
+            raise ForecastError(f"cannot read {self.run_json}: it is not a run record (a JSON object)")
+        return record
 
     def status(self) -> Optional[str]:
         return self.record().get("status") if self.is_run() else None

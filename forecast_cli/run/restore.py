@@ -20,11 +20,22 @@ class RestoredRun:
     data: Any  # its data config, with the command's overrides
     scaler: Scaler
 
+    def load_series(self, total_window: int):
+        """The run's data as its loader reads it (SeriesData), from files already on disk."""
+        from forecast_cli.data.loaders import load_series
+        from forecast_cli.data.loaders._download import downloads_refused
+
+        with downloads_refused():
+            return load_series(self.data, total_window)
+
     def prepare(self, splits: Sequence[str]):
-        """The run's data, split and scaled with its own scaler: a PreparedData with `splits`."""
+        """The run's data, split and scaled with its own scaler: a PreparedData with `splits`. Nothing is
+        downloaded: the run's config would choose the address and where the file is written."""
+        from forecast_cli.data.loaders._download import downloads_refused
         from forecast_cli.data.prepare import prepare_data
 
-        prepared = prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
+        with downloads_refused():
+            prepared = prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
         if "test" in splits and not prepared.has_test:
             raise ForecastError(
                 f"run {self.run.root} has no test split: it trained on every row (a test share of 0); use split=val"
@@ -44,7 +55,11 @@ def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: b
     saved, data = run_data_config(run, data_overrides)
     if not run.scaler_json.is_file():
         raise ForecastError(f"scaler missing: {run.scaler_json} (the run did not finish; train it again)")
-    return RestoredRun(run=run, config=saved, data=data, scaler=Scaler.load(run.scaler_json))
+    try:
+        scaler = Scaler.load(run.scaler_json)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ForecastError(f"cannot read {run.scaler_json} ({type(exc).__name__}: {exc}): it is not a saved scaler") from exc
+    return RestoredRun(run=run, config=saved, data=data, scaler=scaler)
 
 
 def check_completed(run: RunDir, allow_incomplete: bool) -> None:
@@ -61,8 +76,12 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
 
     if not run.config_yaml.is_file():
         raise ForecastError(f"config missing: {run.config_yaml} (not a complete run directory; train it again)")
-    saved = OmegaConf.load(run.config_yaml)
-    schema = OmegaConf.structured(DATA.get(saved.data.name).schema)
+    try:
+        saved = OmegaConf.load(run.config_yaml)
+        name = saved.data.name
+    except Exception as exc:
+        raise ForecastError(f"cannot read {run.config_yaml} ({type(exc).__name__}): it is not a run's config") from exc
+    schema = OmegaConf.structured(DATA.get(name).schema)
     try:
         merged = OmegaConf.merge(schema, saved.data, OmegaConf.create(dict(overrides)))
         OmegaConf.to_object(merged)

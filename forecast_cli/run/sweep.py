@@ -6,22 +6,14 @@ from typing import Any, Dict, List
 
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from omegaconf import OmegaConf
 
 from forecast_cli.errors import USER_ERROR_EXIT_CODE
 from forecast_cli.run.atomic import read_json, write_csv_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir, SweepDir
 
 
-def job_override_list(run: RunDir) -> List[str]:
-    path = run.hydra_dir / "overrides.yaml"
-    if not path.is_file():
-        return []
-    return [str(o) for o in OmegaConf.load(path)]
-
-
 def job_overrides(run: RunDir) -> str:
-    return " ".join(job_override_list(run))
+    return " ".join(run.overrides())
 
 
 def summary_rows(sweep: SweepDir) -> List[Dict[str, Any]]:

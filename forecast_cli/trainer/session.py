@@ -9,9 +9,10 @@ from typing import Dict, Optional
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.real_units import LabelUnscaler, last_window_forecast
+from forecast_cli.data.real_units import LabelUnscaler
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
+from forecast_cli.forecaster.last_window import last_window_forecast
 from forecast_cli.metrics import evaluate_model, inference_function
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer

@@ -84,14 +84,9 @@ def calendar_features(timestamps) -> Dict[str, "np.ndarray"]:
     }
 
 
-def preprocess(frame):
-    """The tutorial's feature engineering on a (raw or hourly) Jena table -> 19 float columns."""
-    frame, dates = hourly(frame)
-    return engineer(frame, dates)
-
-
 def engineer(frame, dates):
-    """Hourly rows -> the 19 features: the -9999 wind fix, the wind vector, the time signals."""
+    """The tutorial's feature engineering on hourly rows -> 19 float columns: the -9999 wind fix, the
+    wind vector, the time signals."""
     import numpy as np
 
     frame = frame.drop(columns=[DATE_COLUMN]).astype("float64")

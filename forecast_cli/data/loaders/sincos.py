@@ -12,7 +12,7 @@ from forecast_cli.run.provenance import sha256_bytes
 @dataclass
 class SinCosDataConfig(DataConfig):
     name: str = "sincos"
-    rows: int = 5000  # the seed's 200 batches advance 20 steps each over 50 x 20-step sequences
+    rows: int = 5000  # the article's 200 batches advance 20 steps each over 50 x 20-step sequences
 
     def __post_init__(self) -> None:
         super().__post_init__()
