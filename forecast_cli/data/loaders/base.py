@@ -1,11 +1,17 @@
-"""The options every data config shares."""
+"""The options every data config shares, and the series of one file cut by time."""
 
 from dataclasses import dataclass, field
-from typing import List
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional
 
 from forecast_cli.data.scaling import SCALERS
+from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
 from forecast_cli.data.split import SplitConfig
 from forecast_cli.errors import require
+from forecast_cli.run.provenance import sha256_file
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -22,3 +28,19 @@ class DataConfig:
             "data.scaler_range",
             f"must be [low, high] with low < high, got {list(self.scaler_range)}",
         )
+
+
+def file_series(
+    path: Path, values: "np.ndarray", columns: List[str], targets: List[str], dates: "Optional[np.ndarray]", **extra
+) -> SeriesData:
+    """One series read from `path` (its absolute path and sha256 recorded), split by time."""
+    return SeriesData(
+        segments=[values],
+        columns=list(columns),
+        targets=list(targets),
+        split_by=SPLIT_BY_TIME,
+        source=str(Path(path).resolve()),
+        sha256=sha256_file(path),
+        timestamps=None if dates is None else [dates],
+        **extra,
+    )

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Optional
 
 from forecast_cli.data.loaders import DATA
-from forecast_cli.data.loaders.base import DataConfig
-from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.loaders.base import DataConfig, file_series
+from forecast_cli.data.series import SeriesData
 from forecast_cli.errors import ForecastError
-from forecast_cli.run.provenance import sha256_file
 
 SHIPPED = Path(__file__).with_name("covid_19.tsv")
 COLUMNS = ["confirmed_num", "cured_num", "dead_num"]
@@ -34,12 +33,4 @@ def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
         raise ForecastError(f"{path} lacks the columns {missing}: it must be tab-separated with date, {', '.join(COLUMNS)}")
     daily = frame[COLUMNS].astype("float64").diff().iloc[1:]  # cumulative counts -> new cases per day
     dates = pd.to_datetime(frame["date"].iloc[1:]).to_numpy(dtype="datetime64[ns]")
-    return SeriesData(
-        segments=[daily.to_numpy()],
-        columns=list(COLUMNS),
-        targets=list(COLUMNS),
-        split_by=SPLIT_BY_TIME,
-        source=str(path.resolve()),
-        sha256=sha256_file(path),
-        timestamps=[dates],
-    )
+    return file_series(path, daily.to_numpy(), COLUMNS, COLUMNS, dates)

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
 
 from forecast_cli.data.loaders import DATA
-from forecast_cli.data.loaders.base import DataConfig
-from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.loaders.base import DataConfig, file_series
+from forecast_cli.data.series import SeriesData
 from forecast_cli.errors import ForecastError, require
-from forecast_cli.run.provenance import sha256_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -218,12 +217,4 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
             f"the data has {len(values)} rows, fewer than one window (input_width + shift = {total_window}): "
             "use a longer file or lower window.input_width/window.shift"
         )
-    return SeriesData(
-        segments=[values],
-        columns=columns,
-        targets=targets,
-        split_by=SPLIT_BY_TIME,
-        source=str(path.resolve()),
-        sha256=sha256_file(path),
-        timestamps=None if dates is None else [dates[kept]],
-    )
+    return file_series(path, values, columns, targets, None if dates is None else dates[kept])

@@ -7,10 +7,9 @@ from typing import List, Optional
 
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._download import user_file_or_fetch
-from forecast_cli.data.loaders.base import DataConfig
-from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.loaders.base import DataConfig, file_series
+from forecast_cli.data.series import SeriesData
 from forecast_cli.errors import ForecastError, require
-from forecast_cli.run.provenance import sha256_file
 
 BASE_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small"
 # sha256 of the upstream CSVs where known (those of ../shared/data); others are recorded, not checked
@@ -55,12 +54,4 @@ def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
     if unknown:
         raise ForecastError(f"data.target names {unknown}, not among the ETT columns: {', '.join(columns)}")
     dates = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]")
-    return SeriesData(
-        segments=[frame[columns].to_numpy(dtype="float64")],
-        columns=columns,
-        targets=targets,
-        split_by=SPLIT_BY_TIME,
-        source=str(path.resolve()),
-        sha256=sha256_file(path),
-        timestamps=[dates],
-    )
+    return file_series(path, frame[columns].to_numpy(dtype="float64"), columns, targets, dates)

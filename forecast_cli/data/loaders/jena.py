@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._download import user_file_or_fetch
-from forecast_cli.data.loaders.base import DataConfig
-from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.loaders.base import DataConfig, file_series
+from forecast_cli.data.series import SeriesData
 from forecast_cli.errors import ForecastError
-from forecast_cli.run.provenance import sha256_file
 
 if TYPE_CHECKING:
     import numpy as np
@@ -115,13 +114,4 @@ def load_jena(cfg: JenaDataConfig, total_window: int) -> SeriesData:
         raise ForecastError(f"data.target names {unknown}, not among the Jena features: {', '.join(columns)}")
     if not np.isfinite(frame.to_numpy()).all():
         raise ForecastError(f"{path} has missing or non-numeric values: use the original Jena file")
-    return SeriesData(
-        segments=[frame.to_numpy(dtype=np.float64)],
-        columns=columns,
-        targets=targets,
-        split_by=SPLIT_BY_TIME,
-        source=str(path.resolve()),
-        sha256=sha256_file(path),
-        timestamps=[dates],
-        time_features=calendar_features,
-    )
+    return file_series(path, frame.to_numpy(dtype=np.float64), columns, targets, dates, time_features=calendar_features)
