@@ -11,7 +11,7 @@ from forecast_cli.commands.help import register_help_resolver
 from forecast_cli.commands.precheck import check_overrides, prints_job_config_only
 from forecast_cli.config_store import register_schemas, store_command_schema
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
-from forecast_cli.run.layout import PLAIN_NAME, RunDir, find_runs
+from forecast_cli.run.layout import PLAIN_NAME, RunDir, find_runs, name_in_dir
 
 
 class Command(Protocol):
@@ -109,13 +109,16 @@ def exit_on_user_error(job: Callable[[Any], None], cfg) -> None:
 def plain_run_name(run: str) -> str:
     """The run_name of a saved run as a directory-name suffix: 'run' unless it is a plain name."""
     name = RunDir(run).run_name() or ""
-    return name if PLAIN_NAME.match(name) else "run"
+    return name_in_dir(name) if PLAIN_NAME.match(name) else "run"
 
 
 def register_run_name_resolver() -> None:
-    """`${forecast_run_name:DIR}`: the run_name of a saved run, for the directories named after it."""
+    """`${forecast_run_name:DIR}`: the run_name of a saved run, for the directories named after it;
+    `${forecast_name_in_dir:NAME}`: a run_name as a directory-name suffix (long ones shortened)."""
     if not OmegaConf.has_resolver("forecast_run_name"):
         OmegaConf.register_new_resolver("forecast_run_name", plain_run_name)
+    if not OmegaConf.has_resolver("forecast_name_in_dir"):
+        OmegaConf.register_new_resolver("forecast_name_in_dir", name_in_dir)
 
 
 class PlainCommand:

@@ -3,6 +3,7 @@ running -> completed | failed (user error: exit 2; diverged or bug: exit 1) | in
 
 import logging
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
@@ -30,9 +31,11 @@ from forecast_cli.errors import (
     TrainingDiverged,
     full_error_requested,
     report_user_error,
+    require,
 )
 from forecast_cli.run.atomic import write_text_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, INTERRUPTED, RunDir
+from forecast_cli.run.lock import claim_run_dir, release_run_lock
 from forecast_cli.run.provenance import host_info, package_versions
 from forecast_cli.run.resume import check_resumable, load_resume_checkpoint
 from forecast_cli.run.signals import StopRequest, stop_on_signals
@@ -42,6 +45,7 @@ log = logging.getLogger("forecast.train")
 record_log = logging.getLogger("forecast.record")
 
 CONFIG_NAME = "train"
+RUN_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 @dataclass
@@ -55,6 +59,14 @@ class TrainConfig:
     seed: int = 42
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
+
+    def __post_init__(self):
+        # the name ends the run directory's name: nothing in it may lead out of outputs/train/<date>/
+        require(
+            bool(RUN_NAME.match(str(self.run_name))) and ".." not in str(self.run_name),
+            "run_name",
+            f"must be letters, digits and . _ - without '..', got {self.run_name!r}",
+        )
 
 
 def check_job_config(cfg) -> None:
@@ -74,16 +86,24 @@ def train_job(cfg) -> Dict[str, Any]:
     hydra_cfg = HydraConfig.get()
     run = RunDir(hydra_cfg.runtime.output_dir)
     in_sweep = hydra_cfg.mode == RunMode.MULTIRUN
+    try:
+        return _claim_and_train(cfg, run, in_sweep)
+    finally:
+        release_run_lock(run)
+
+
+def _claim_and_train(cfg, run: RunDir, in_sweep: bool) -> Dict[str, Any]:
     checkpoint = None
-    if cfg.resume is not None:
-        try:  # before the try below: a refused resume leaves the run as it was
+    try:  # before the try below: a refused run directory or resume is left as it was
+        claim_run_dir(run, resume=cfg.resume is not None)  # again: another process may have come since the precheck
+        if cfg.resume is not None:
             check_resumable(cfg)
             checkpoint = load_resume_checkpoint(run)
-        except ForecastError as exc:
-            if full_error_requested():
-                raise
-            report_user_error(str(exc))
-            sys.exit(USER_ERROR_EXIT_CODE)
+    except ForecastError as exc:
+        if full_error_requested():
+            raise
+        report_user_error(str(exc))
+        sys.exit(USER_ERROR_EXIT_CODE)
     chief = is_chief(cfg.strategy)
     with stop_on_signals(StopRequest()) as stop:
         try:
@@ -189,7 +209,29 @@ class TrainCommand(HydraCommand):
         validate_config(cfg)
 
     def launch_args(self, args: List[str], composed: list) -> List[str]:
-        return worker_args(args, composed)
+        """A run directory given with hydra.run.dir is claimed (run/lock.py) before Hydra writes into it."""
+        args = worker_args(args, composed)
+        run_dir = requested_run_dir(args)
+        if run_dir is not None:
+            claim_run_dir(RunDir(run_dir), resume=bool(composed) and composed[0].resume is not None)
+        return args
+
+
+def requested_run_dir(args: List[str]) -> Optional[str]:
+    """The directory of a single run given as `hydra.run.dir=DIR` (the last one wins, as in Hydra); None
+    for a sweep, a fresh timestamped directory, or one that only the job can resolve (interpolations)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from forecast_cli.commands.precheck import split_command_line
+
+    overrides, multirun, skip = split_command_line(args)
+    if multirun or skip:
+        return None
+    given = [o for o in OverridesParser.create().parse_overrides(overrides) if o.key_or_group == "hydra.run.dir"]
+    if not given or given[-1].is_delete():
+        return None
+    value = str(given[-1].value())
+    return None if "${" in value else value
 
 
 COMMAND = TrainCommand(TrainConfig, main)

@@ -112,6 +112,7 @@ def prepare_data(
         scaler = fit_scaler(data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range)
     else:
         check_same_columns(series, scaler)
+    check_fits_float32(series, scaler)
     splits = {}
     for name in wanted:
         segments = parts[name]
@@ -145,6 +146,24 @@ def check_same_columns(series: SeriesData, scaler: Scaler) -> None:
         raise ForecastError(
             f"the data's columns {series.columns} differ from the run's scaler columns {scaler.columns}: "
             "give a file with the same columns as the training data"
+        )
+
+
+def check_fits_float32(series: SeriesData, scaler: Scaler) -> None:
+    """The model sees scaled float32 values: a finite value beyond float32's range (about 3.4e38, e.g.
+    with data.scaler=none) would become inf after the NaN/inf checks of the loaders."""
+    for index, segment in enumerate(series.segments):
+        with np.errstate(over="ignore"):
+            finite = np.isfinite(scaler.transform(segment).astype(np.float32))
+        if finite.all():
+            continue
+        row, column = (int(i[0]) for i in np.nonzero(~finite))
+        at = f"row {row + 1}" + (f" of series {index + 1}" if len(series.segments) > 1 else "")
+        if series.timestamps is not None:
+            at += f" ({format_timestamps([series.timestamps[index][row]])[0]})"
+        raise ForecastError(
+            f"column '{series.columns[column]}' at {at} overflows float32 once scaled ({float(segment[row, column]):g}): "
+            "use data.scaler=standard or minmax, or rescale the column"
         )
 
 

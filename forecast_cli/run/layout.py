@@ -5,6 +5,7 @@ Train writes through it; evaluate, compare, resume and the sweep summary read th
 backtest and export write their own directories (PredictDir, BacktestDir, ExportDir).
 """
 
+import hashlib
 import re
 import uuid
 from datetime import datetime, timezone
@@ -16,6 +17,16 @@ from forecast_cli.run.atomic import read_json, write_json_atomic
 
 RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
 PLAIN_NAME = re.compile(r"^[\w.\-]+$")
+MAX_NAME_IN_DIR = 100
+
+
+def name_in_dir(name: str) -> str:
+    """A run's name as the suffix of its directory name: a long one is cut to a readable prefix plus a
+    hash of the whole, so that distinct names stay distinct and the directory name stays legal."""
+    if len(name) <= MAX_NAME_IN_DIR:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_NAME_IN_DIR - len(digest) - 1]}-{digest}"
 
 
 def utc_now() -> str:
@@ -43,6 +54,7 @@ class RunDir:
     checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
     forecast_csv = property(lambda self: self.root / "forecast.csv")
     forecast_png = property(lambda self: self.root / "forecast.png")
+    lock_file = property(lambda self: self.root / ".lock")  # see run/lock.py
 
     def is_run(self) -> bool:
         return self.run_json.is_file()

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import COMPLETED, RUNNING, RunDir
+from forecast_cli.run.lock import lock_holder
 
 ALLOWED_OVERRIDES = ("trainer.epochs", "trainer.verbose")
 
@@ -25,11 +26,8 @@ def check_resumable(cfg) -> None:
     status = run.status()
     if status == COMPLETED:
         raise ForecastError(f"run {run.root} is already completed: nothing to resume (start a new run)")
-    record = run.record()
-    if status == RUNNING and _still_running(record):
-        raise ForecastError(
-            f"run {run.root} is still running (pid {record.get('pid')}): stop it first (Ctrl-C or kill PID)"
-        )
+    if status == RUNNING:
+        _check_not_running(run)
     _check_same_config(run, cfg)
     if not run.checkpoint_npz.is_file():
         return
@@ -58,6 +56,20 @@ def load_resume_checkpoint(run: RunDir):
 
 def _unreadable(run: RunDir, exc: Exception) -> ForecastError:
     return ForecastError(f"cannot read the checkpoint {run.checkpoint_npz} ({type(exc).__name__}): start a new run")
+
+
+def _check_not_running(run: RunDir) -> None:
+    """The run's lock says whether a process writes it; a run from before locks has only the pid in
+    run.json, which the OS may have given to another process since: it is named, never to be killed."""
+    holder = lock_holder(run)
+    if holder is not None:
+        raise ForecastError(f"run {run.root} is still running (pid {holder}): stop it first (Ctrl-C or kill {holder})")
+    record = run.record()
+    if not run.lock_file.exists() and _still_running(record):
+        raise ForecastError(
+            f"run {run.root} may still be running: pid {record.get('pid')} named in its run.json is alive (not "
+            "verified to be this run's process, the run predates run locks): resume it once that process ends"
+        )
 
 
 def _still_running(record: Dict[str, Any]) -> bool:

@@ -62,6 +62,7 @@ def run_training(
 
     from forecast_cli.losses import keras_loss
     from forecast_cli.trainer.run_callbacks import build_callbacks
+    from forecast_cli.trainer.run_callbacks.guards import check_finite_results, check_finite_weights
 
     keras.backend.clear_session()  # in-process sweeps: start every job from a clean graph
     seed_everything(int(cfg.seed), bool(cfg.trainer.deterministic))
@@ -104,6 +105,7 @@ def run_training(
     run.update_record(epochs_completed=epochs_completed)
     if stop.requested:
         raise stop.interruption(epochs_completed, resume_hint)
+    check_finite_weights(model, cfg.optimizer.get("learning_rate"))
 
     train_split = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
     unshuffled_train = make_dataset(
@@ -116,10 +118,11 @@ def run_training(
     for split in (s for s in SPLITS if s in prepared.splits):
         for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
             metrics[f"{split}/{name}"] = value
+    forecast = last_window_forecast(model, prepared)
+    check_finite_results(metrics, None if forecast is None else forecast.forecast)
     run.write_metrics(metrics)
     if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
         plot_history(callbacks.history.rows, run.history_png)
-    forecast = last_window_forecast(model, prepared)
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
