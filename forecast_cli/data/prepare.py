@@ -161,8 +161,14 @@ def check_fits_float32(series: SeriesData, scaler: Scaler) -> None:
         at = f"row {row + 1}" + (f" of series {index + 1}" if len(series.segments) > 1 else "")
         if series.timestamps is not None:
             at += f" ({format_timestamps([series.timestamps[index][row]])[0]})"
+        raw = float(segment[row, column])
+        if not np.isfinite(raw):
+            raise ForecastError(
+                f"column '{series.columns[column]}' at {at} is {raw} after data.missing (an empty column cannot "
+                "be filled): drop the column or give data.missing=drop"
+            )
         raise ForecastError(
-            f"column '{series.columns[column]}' at {at} overflows float32 once scaled ({float(segment[row, column]):g}): "
+            f"column '{series.columns[column]}' at {at} overflows float32 once scaled ({raw:g}): "
             "use data.scaler=standard or minmax, or rescale the column"
         )
 
