@@ -39,3 +39,18 @@ def test_data_beyond_float32_fail_naming_the_column_and_the_overflow(tmp_path, c
     assert "column 'temp' at row 58" in line and "overflows float32" in line and "Warning" not in result.stderr
     assert record(run)["status"] == "failed" and "overflows float32" in record(run)["error"]
     assert not (run / "metrics.json").exists()
+
+
+def test_a_column_that_data_missing_cannot_fill_is_named_not_called_an_overflow(tmp_path):
+    import pytest
+
+    from forecast_cli.data.loaders.csv_file import CsvDataConfig
+    from forecast_cli.data.prepare import prepare_data
+    from forecast_cli.data.window import WindowConfig
+    from forecast_cli.errors import ForecastError
+
+    frame = pd.DataFrame({"y": range(60), "empty": [float("nan")] * 60})
+    frame.to_csv(tmp_path / "empty.csv", index=False)
+    cfg = CsvDataConfig(path=str(tmp_path / "empty.csv"), target="y", missing="interpolate")
+    with pytest.raises(ForecastError, match="column 'empty' at row 1 is nan after data.missing"):
+        prepare_data(cfg, WindowConfig(input_width=4))
