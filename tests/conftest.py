@@ -55,3 +55,23 @@ def tiny_train_overrides(csv_path: Path):
         "trainer.verbose=silent",
         "model.units=8",
     ]
+
+
+def only_run(cwd: Path) -> Path:
+    """The one run directory that commands run in `cwd` wrote under outputs/train."""
+    (run,) = [p.parent for p in Path(cwd).glob("outputs/train/*/*/run.json")]
+    return run
+
+
+def train_target_only_run(root: Path, rows: int, *window) -> Path:
+    """A 2-epoch linear run on an hourly CSV of `rows` rows whose only column is its target (every
+    input of a future step is then known: recursive forecasts are possible), with a RELATIVE data.path."""
+    make_frame(rows).to_csv(root / "series.csv", index=False)
+    args = [
+        "train", "data=csv", "data.path=series.csv", "data.date_column=date", "data.target=target",
+        "data.features=[]", "model=linear", "window.input_width=12", *window, "trainer.epochs=2",
+        "trainer.batch_size=32", "trainer.verbose=silent",
+    ]
+    result = run_forecast(args, cwd=root)
+    assert result.returncode == 0, result.stderr
+    return only_run(root)

@@ -8,23 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_frame, run_forecast
+from conftest import make_frame, run_forecast, train_target_only_run
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A multi-step linear run (12 hours in, the next 4 out) on an hourly target-only CSV."""
     root = tmp_path_factory.mktemp("backtest")
-    make_frame(400).to_csv(root / "series.csv", index=False)
-    args = [
-        "train", "data=csv", "data.path=series.csv", "data.date_column=date", "data.target=target",
-        "data.features=[]", "model=linear", "window.input_width=12", "window.label_width=4", "window.shift=4",
-        "trainer.epochs=2", "trainer.batch_size=32", "trainer.verbose=silent",
-    ]
-    result = run_forecast(args, cwd=root)
-    assert result.returncode == 0, result.stderr
-    (run,) = [p.parent for p in root.glob("outputs/train/*/*/run.json")]
-    return root, run
+    return root, train_target_only_run(root, 400, "window.label_width=4", "window.shift=4")
 
 
 def read_json(path):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import make_frame, run_forecast
+from conftest import make_frame, only_run, run_forecast, train_target_only_run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 
@@ -19,16 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 def trained(tmp_path_factory):
     """A run trained with a RELATIVE data.path on an hourly target-only CSV (recursion possible)."""
     root = tmp_path_factory.mktemp("predict")
-    make_frame(300).to_csv(root / "series.csv", index=False)
-    args = [
-        "train", "data=csv", "data.path=series.csv", "data.date_column=date", "data.target=target",
-        "data.features=[]", "model=linear", "window.input_width=12", "trainer.epochs=2",
-        "trainer.batch_size=32", "trainer.verbose=silent",
-    ]
-    result = run_forecast(args, cwd=root)
-    assert result.returncode == 0, result.stderr
-    (run,) = [p.parent for p in root.glob("outputs/train/*/*/run.json")]
-    return root, run
+    return root, train_target_only_run(root, 300)
 
 
 def read_rows(path: Path):
@@ -123,7 +114,7 @@ def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_fil
     args = ["train", "data=csv", f"data.path={csv_file}", "data.date_column=date", "data.target=target",
             "model=linear", "window.input_width=12", "trainer.epochs=1", "trainer.verbose=silent"]
     assert run_forecast(args, cwd=tmp_path).returncode == 0
-    (run,) = [p.parent for p in tmp_path.glob("outputs/train/*/*/run.json")]
+    run = only_run(tmp_path)
     result = run_forecast(["predict", f"run={run}", "horizon=3"], cwd=tmp_path)
     assert result.returncode == 2
     assert "'load', 'temp' are neither forecast by the model nor derived from the timestamps" in result.stderr
@@ -153,7 +144,7 @@ def test_a_run_trained_on_every_row_has_no_test_metrics_and_still_forecasts(tmp_
             "window.input_width=12", "trainer.epochs=1", "trainer.verbose=silent"]
     result = run_forecast(args, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    (run,) = [p.parent for p in tmp_path.glob("outputs/train/*/*/run.json")]
+    run = only_run(tmp_path)
     metrics = json.loads((run / "metrics.json").read_text())
     assert {k.split("/", 1)[0] for k in metrics} == {"train", "val"}  # absent, not faked
     record = json.loads((run / "run.json").read_text())

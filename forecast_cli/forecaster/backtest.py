@@ -71,13 +71,9 @@ def run_backtest(
         origins=origins,
         forecast_scaled=forecast_scaled.astype(np.float64),
         actual_scaled=actual_scaled.astype(np.float64),
-        forecast=_inverse(scaler, forecast_scaled, spec.label_columns),
-        actual=_inverse(scaler, actual_scaled, spec.label_columns),
+        forecast=scaler.inverse_transform(forecast_scaled.astype(np.float64), spec.label_columns),
+        actual=scaler.inverse_transform(actual_scaled.astype(np.float64), spec.label_columns),
     )
-
-
-def _inverse(scaler: Scaler, values: np.ndarray, columns: Sequence[str]) -> np.ndarray:
-    return scaler.inverse_transform(values.astype(np.float64), columns)
 
 
 def backtest_metrics(backtest: Backtest, insample: Dict[str, np.ndarray], season: int) -> Dict[str, Any]:
