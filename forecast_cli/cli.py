@@ -5,6 +5,7 @@ Hydra's own flags (-m, --cfg, --info, --help, -sc) pass through untouched. Nothi
 TensorFlow; the commands import it only once a run needs it.
 """
 
+import logging
 import os
 import sys
 from typing import List, Optional
@@ -38,6 +39,8 @@ Shell completion: eval "$(forecast -sc install=bash)"
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    # a log line that cannot be written (train.log on a full disk) is dropped, not a traceback on stderr
+    logging.raiseExceptions = False
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in ("-sc", "--shell-completion"):
         return _shell_completion(args)

@@ -21,8 +21,15 @@ class OptimizerConfig:
     global_clipnorm: Optional[float] = None
 
     def __post_init__(self) -> None:
-        if isinstance(self.learning_rate, (int, float)):
-            require(self.learning_rate > 0, "optimizer.learning_rate", f"must be > 0, got {self.learning_rate}")
+        rate = self.learning_rate
+        is_number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+        require(
+            is_number or (isinstance(rate, dict) and "_target_" in rate),
+            "optimizer.learning_rate",
+            f"must be a number or a schedule node with a _target_, got {rate!r}",
+        )
+        if is_number:
+            require(rate > 0, "optimizer.learning_rate", f"must be > 0, got {rate}")
         for key in ("clipnorm", "global_clipnorm"):
             value = getattr(self, key)
             require(value is None or value > 0, f"optimizer.{key}", f"must be > 0 or null, got {value}")

@@ -67,7 +67,9 @@ class HydraCommand:
         return self.launch(args)
 
     def launch(self, args: List[str]) -> int:
-        sys.argv = [sys.argv[0], *args]
+        # Hydra's argparse takes its flags before the overrides only: `train a=1 -m b=2,3` must work too
+        multirun = [a for a in args if a in ("-m", "--multirun")]
+        sys.argv = [sys.argv[0], *multirun[:1], *(a for a in args if a not in multirun)]
         self.main()
         return 0
 

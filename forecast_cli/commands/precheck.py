@@ -7,6 +7,7 @@ their fixed overrides checked, and their jobs are validated when they start.
 
 from typing import Callable, List
 
+from forecast_cli.config_guard import check_config, check_targets
 from forecast_cli.errors import ForecastError
 
 MAX_JOBS_CHECKED = 256
@@ -35,6 +36,21 @@ def split_command_line(args: List[str]):
     return overrides, multirun, skip
 
 
+EXCLUSIVE_FLAGS = {
+    "-m": "-m", "--multirun": "-m", "--cfg": "--cfg", "-c": "--cfg", "--info": "--info", "-i": "--info",
+    "--run": "--run", "-r": "--run",
+}  # fmt: skip
+
+
+def check_exclusive_flags(args: List[str]) -> None:
+    """Hydra takes one mode at a time; together they end in a traceback of its argument parser."""
+    given = sorted({EXCLUSIVE_FLAGS[a] for a in args if a in EXCLUSIVE_FLAGS})
+    if len(given) > 1:
+        raise ForecastError(
+            f"{' and '.join(given)} cannot be combined: give one of them (e.g. drop -m to print one job's config)"
+        )
+
+
 def job_override_lists(overrides: List[str], multirun: bool) -> List[List[str]]:
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -58,6 +74,7 @@ def check_overrides(config_name: str, args: List[str], validate: Callable, hint:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    check_exclusive_flags(args)
     overrides, multirun, skip = split_command_line(args)
     if skip:
         return []
@@ -66,13 +83,25 @@ def check_overrides(config_name: str, args: List[str], validate: Callable, hint:
         jobs = job_override_lists(overrides, multirun)
         with initialize_config_module("forecast_cli.conf", version_base="1.3"):
             for job in jobs:
-                composed.append(compose(config_name, overrides=job))
+                composed.append(without_hydra_node(compose(config_name, overrides=job, return_hydra_config=True)))
+                check_config(composed[-1])
                 validate(composed[-1])
     except ForecastError:
         raise
     except (HydraException, OmegaConfBaseException, ValueError) as exc:
         raise ForecastError(f"{one_line(exc)}; {hint}") from exc
     return composed
+
+
+def without_hydra_node(cfg):
+    """The job's config, once the `_target_`s of Hydra's own callbacks (which Hydra instantiates before
+    any job starts) are checked against the allow-list."""
+    from omegaconf import open_dict, read_write
+
+    check_targets(cfg.hydra.callbacks, "hydra.callbacks")
+    with read_write(cfg), open_dict(cfg):
+        cfg.pop("hydra")
+    return cfg
 
 
 def prints_job_config_only(args: List[str]) -> bool:

@@ -1,6 +1,7 @@
 """`forecast train`: the command, its schema, and the lifecycle of one run:
 running -> completed | failed (user error: exit 2; diverged or bug: exit 1) | interrupted (exit 128 + signal)."""
 
+import contextlib
 import logging
 import os
 import re
@@ -24,6 +25,7 @@ from forecast_cli.commands.rewrite import (
     resume_args,
     worker_args,
 )
+from forecast_cli.config_guard import check_config
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
@@ -33,7 +35,7 @@ from forecast_cli.errors import (
     report_user_error,
     require,
 )
-from forecast_cli.run.atomic import write_text_atomic
+from forecast_cli.run.atomic import no_space_error, out_of_space, write_text_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.run.lock import claim_run_dir, release_run_lock
 from forecast_cli.run.provenance import host_info, package_versions
@@ -61,6 +63,7 @@ class TrainConfig:
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
 
     def __post_init__(self):
+        require(0 <= self.seed < 2**32, "seed", f"must be in [0, 2**32 - 1], got {self.seed}")
         # the name ends the run directory's name: nothing in it may lead out of outputs/train/<date>/
         require(
             bool(RUN_NAME.match(str(self.run_name))) and ".." not in str(self.run_name),
@@ -70,7 +73,9 @@ class TrainConfig:
 
 
 def check_job_config(cfg) -> None:
-    """Range checks of every group (the schemas' __post_init__) and combinations that cannot work."""
+    """Declared keys and allowed `_target_`s only, range checks of every group (the schemas'
+    __post_init__) and combinations that cannot work."""
+    check_config(cfg)
     OmegaConf.to_object(cfg)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
 
@@ -133,9 +138,12 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
                 host=host_info(),
                 pid=os.getpid(),
             )
+        from forecast_cli.data.loaders._download import downloads_refused
         from forecast_cli.trainer.session import run_training
 
-        metrics = run_training(cfg, run, stop, checkpoint)
+        # a resumed run's config comes from its directory: it may not choose a URL and where to write it
+        with downloads_refused() if cfg.resume is not None else contextlib.nullcontext():
+            metrics = run_training(cfg, run, stop, checkpoint)
         run.finish(COMPLETED)
         if chief:
             _print_result(run, metrics)
@@ -153,6 +161,8 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
         run.finish(INTERRUPTED, error="interrupted by the user (SIGINT)")
         raise
     except Exception as exc:
+        if out_of_space(exc):
+            return _fail_in_one_line(run, no_space_error(run, exc), "no_space", USER_ERROR_EXIT_CODE, in_sweep)
         run.finish(FAILED, error=f"{type(exc).__name__}: {exc}", error_kind="internal")
         record_log.exception("run failed")
         if in_sweep:
@@ -164,7 +174,12 @@ def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRe
 def _fail_in_one_line(run: RunDir, exc: Exception, kind: str, exit_code: int, in_sweep: bool) -> Dict[str, Any]:
     """Mark the run failed and say why in one line: a sweep goes on with its next job, a single run
     exits with `exit_code` (the traceback only with HYDRA_FULL_ERROR=1)."""
-    run.finish(FAILED, error=str(exc), error_kind=kind)
+    try:
+        run.finish(FAILED, error=str(exc), error_kind=kind)
+    except OSError as write_error:
+        if not out_of_space(write_error):
+            raise
+        # no room even for run.json: it still says running, which resume and `runs` read as killed
     record_log.error("%s error: %s", kind, exc)
     if in_sweep:
         report_user_error(f"job {run.root.name}: {exc}")

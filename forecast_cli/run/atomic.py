@@ -1,6 +1,7 @@
 """Atomic file writes: a crash never leaves a truncated file behind."""
 
 import csv
+import errno
 import io
 import json
 import os
@@ -53,6 +54,30 @@ def write_csv_atomic(path: Path, rows: List[Dict[str, Any]]) -> None:
 def read_json(path: Path) -> Any:
     with open(path) as handle:
         return json.load(handle)
+
+
+def out_of_space(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it: TensorFlow and Keras wrap OS errors) is a full disk or quota."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def no_space_error(run, exc: BaseException):
+    """The one-line message for a run that filled its disk."""
+    from forecast_cli.errors import ForecastError
+
+    where = getattr(exc, "filename", None) or run.root
+    return ForecastError(
+        f"no space left on the device while writing {where}: free some space, then continue with "
+        f"`forecast train resume={run.root}`"
+    )
 
 
 def _umask() -> int:

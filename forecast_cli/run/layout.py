@@ -75,7 +75,13 @@ class RunDir:
 
         if not self.overrides_yaml.is_file():
             return []
-        return [str(o) for o in OmegaConf.load(self.overrides_yaml)]
+        try:
+            entries = OmegaConf.load(self.overrides_yaml)
+        except Exception as exc:
+            raise ForecastError(f"cannot read {self.overrides_yaml} ({type(exc).__name__}): it is not a list of overrides") from exc
+        if not OmegaConf.is_list(entries) or not all(isinstance(e, str) for e in entries):
+            raise ForecastError(f"cannot read {self.overrides_yaml}: it is not a list of overrides (strings)")
+        return list(entries)
 
     def record(self) -> Dict[str, Any]:
         """run.json; a ForecastError naming the file when it is not a JSON object (truncated, edited)."""

@@ -1,5 +1,7 @@
 """Saving a trained model (`model.keras` + a raw-unit SavedModel) and loading it back safely."""
 
+import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -12,8 +14,20 @@ def save_model(model, run: RunDir, spec, scaler) -> None:
     the scaler is in the graph; see `run/serving.py`)."""
     from forecast_cli.run.serving import raw_unit_archive
 
-    model.save(run.model_keras)
-    raw_unit_archive(model, scaler, spec).write_out(str(run.saved_model_dir), verbose=False)
+    # written beside their final names and renamed into place: a full disk or a kill mid-save never
+    # leaves a truncated model.keras or a partial saved_model/ under the final names
+    staged_keras = run.root / f".{run.model_keras.stem}.staging.keras"
+    staged_export = run.root / f".{run.saved_model_dir.name}.staging"
+    try:
+        model.save(staged_keras)
+        shutil.rmtree(staged_export, ignore_errors=True)
+        raw_unit_archive(model, scaler, spec).write_out(str(staged_export), verbose=False)
+        os.replace(staged_keras, run.model_keras)
+        shutil.rmtree(run.saved_model_dir, ignore_errors=True)
+        os.replace(staged_export, run.saved_model_dir)
+    finally:
+        staged_keras.unlink(missing_ok=True)
+        shutil.rmtree(staged_export, ignore_errors=True)
 
 
 def load_model(path: Path):

@@ -9,6 +9,7 @@ from typing import Any, Dict, Sequence
 from omegaconf import OmegaConf
 
 from forecast_cli.data.scaling import Scaler
+from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import COMPLETED, RunDir
 
@@ -81,6 +82,8 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
         name = saved.data.name
     except Exception as exc:
         raise ForecastError(f"cannot read {run.config_yaml} ({type(exc).__name__}): it is not a run's config") from exc
+    saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window")
+    _declared_only(run, DATA.get(name).schema, saved.data, "data")
     schema = OmegaConf.structured(DATA.get(name).schema)
     try:
         merged = OmegaConf.merge(schema, saved.data, OmegaConf.create(dict(overrides)))
@@ -92,6 +95,22 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     if "path" not in overrides and merged.get("path") and not Path(merged.path).is_absolute():
         merged.path = _trained_on(run, merged.path)
     return saved, merged
+
+
+def _declared_only(run: RunDir, schema: type, node, group: str):
+    """A group of a saved config read through its schema: only declared keys, typed and range-checked."""
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+        OmegaConf.to_object(typed)
+    except ForecastError as exc:
+        raise ForecastError(f"{run.config_yaml}: {exc} (the file was edited or damaged; train the run again)") from exc
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ForecastError(
+            f"{run.config_yaml}: its {group} section does not fit the schema ({first_line}); "
+            "the file was edited or damaged: train the run again"
+        ) from exc
+    return typed
 
 
 def _trained_on(run: RunDir, path: str) -> str:

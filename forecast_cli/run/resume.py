@@ -8,13 +8,42 @@ read the checkpoint's small state record only; the job loads its arrays once. No
 
 import os
 import platform
-from typing import Any, Dict, Optional
+import re
+from typing import Any, Dict, List, Optional
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import COMPLETED, RUNNING, RunDir
 from forecast_cli.run.lock import lock_holder
 
 ALLOWED_OVERRIDES = ("trainer.epochs", "trainer.verbose")
+_KEY = re.compile(r"^[+~]{0,2}([A-Za-z_][\w.]*|[A-Za-z_][\w/]*)(@[\w.]+)?(=|$)")
+
+
+def saved_overrides(run: RunDir) -> List[str]:
+    """The overrides a run was composed from (.hydra/overrides.yaml), as a resume may take them: config
+    keys and groups only. Hydra never saves its own settings there, so an entry naming `hydra`, a
+    command-line flag or a group option outside the package is a planted one: refused. Whatever is
+    left is composed and checked like a typed command line (declared keys, allowed `_target_`s)."""
+    entries = run.overrides()
+    for entry in entries:
+        match = _KEY.match(entry)
+        key = match.group(1) if match else ""
+        value = entry.split("=", 1)[1] if "=" in entry else ""
+        names_hydra = key.split("/")[0].split(".")[0] == "hydra"
+        outside_package = key.split("/")[0] in _config_groups() and (".." in value or value.startswith("/"))
+        if not match or names_hydra or outside_package:
+            raise ForecastError(
+                f"{run.overrides_yaml} holds {entry!r}, which a saved run may not contain (Hydra settings, "
+                "flags and config files outside the package are refused: a run directory is data, never code); "
+                "start a new run"
+            )
+    return entries
+
+
+def _config_groups() -> List[str]:
+    from importlib import resources
+
+    return [entry.name for entry in resources.files("forecast_cli.conf").iterdir() if entry.is_dir()]
 
 
 def check_resumable(cfg) -> None:

@@ -4,6 +4,9 @@ Every problem a user can fix (missing file, unknown column, text in a numeric co
 unsorted timestamps) becomes a ForecastError naming the column or row and the fix.
 """
 
+import lzma
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
@@ -33,6 +36,8 @@ class CsvDataConfig(DataConfig):
     separator: Optional[str] = None  # None: sniffed from the first line
     missing: str = "error"
     sort: bool = False  # sort rows by date_column instead of refusing unsorted data
+    # timestamps with UTC offsets that change (daylight saving) are refused unless converted to UTC
+    utc: bool = False
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -74,26 +79,47 @@ def read_table(cfg: CsvDataConfig):
         raise ForecastError(f"cannot decode {path} as UTF-8 text ({exc.reason}): save it as UTF-8") from exc
     except pd.errors.EmptyDataError as exc:
         raise ForecastError(f"data file has no columns: {path} (it needs a header row)") from exc
+    except (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
+        raise ForecastError(
+            f"cannot read {path}: the compressed file is truncated or corrupt ({_first_line(exc)}); "
+            "download or compress it again"
+        ) from exc
     except (pd.errors.ParserError, OSError, ValueError) as exc:
-        raise ForecastError(f"cannot read {path} as {fmt}: {str(exc).splitlines()[0]}") from exc
+        raise ForecastError(f"cannot read {path} as {fmt}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _sniff_separator(path: Path) -> str:
     """The delimiter that splits the header line into the most fields (tab-separated COVID data)."""
-    import bz2
-    import gzip
-    import lzma
-
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    opener = openers.get(path.suffix.lower(), open)
-    try:
-        with opener(path, "rt", encoding="utf-8") as handle:
-            header = handle.readline()
-    except (OSError, EOFError):
-        return ","
+    with _open_text(path) as handle:
+        header = handle.readline()
     counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
+
+
+def _open_text(path: Path):
+    """The file as UTF-8 text, through its compression (a .zip must hold exactly one file, as pandas
+    reads it)."""
+    import bz2
+    import gzip
+    import io
+
+    suffix = path.suffix.lower()
+    if suffix == ".zip":
+        archive = zipfile.ZipFile(path)
+        members = [m for m in archive.namelist() if not m.endswith("/")]
+        if len(members) != 1:
+            raise ForecastError(
+                f"{path} holds {len(members)} files, not one: a zipped data file must contain only the CSV"
+            )
+        return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8")
+    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+    return openers.get(suffix, open)(path, "rt", encoding="utf-8")
 
 
 def _check_columns(frame, wanted: List[str], key: str) -> None:
@@ -109,16 +135,9 @@ def _order_by_date(frame, cfg: CsvDataConfig):
     """The frame in time order and its timestamps (datetime64), refusing duplicates and, unless
     data.sort=true, unsorted rows."""
     import numpy as np
-    import pandas as pd
 
     column = cfg.date_column
-    try:
-        dates = pd.to_datetime(frame[column], dayfirst=_looks_day_first(frame[column]))
-    except (ValueError, TypeError) as exc:
-        raise ForecastError(
-            f"cannot parse data.date_column '{column}' as dates ({str(exc).splitlines()[0]}): "
-            "point data.date_column at the timestamp column"
-        ) from exc
+    dates = _parse_dates(frame[column], column, cfg.utc)
     duplicated = dates.duplicated()
     if duplicated.any():
         row = int(np.flatnonzero(duplicated.to_numpy())[0])
@@ -137,6 +156,35 @@ def _order_by_date(frame, cfg: CsvDataConfig):
         frame = frame.assign(**{column: dates}).sort_values(column, kind="stable").reset_index(drop=True)
         dates = frame[column]
     return frame, dates.to_numpy(dtype="datetime64[ns]")
+
+
+def _parse_dates(column, name: str, utc: bool):
+    """Timestamps without a time zone: local ones as written, or (data.utc=true) converted to UTC."""
+    import numpy as np
+    import pandas as pd
+
+    empty = column.isna() | (column.astype(str).str.strip() == "")
+    if empty.any():
+        row = int(np.flatnonzero(empty.to_numpy())[0])
+        raise ForecastError(
+            f"{int(empty.sum())} empty cells in data.date_column '{name}', first at data row {row}: "
+            "fill in the timestamps or remove those rows"
+        )
+    try:
+        dates = pd.to_datetime(column, dayfirst=_looks_day_first(column), utc=utc)
+    except (ValueError, TypeError) as exc:
+        if "Mixed timezones" in str(exc) or "mixed time zones" in str(exc).lower():
+            raise ForecastError(
+                f"timestamps in '{name}' carry different UTC offsets (a daylight-saving change?): set "
+                "data.utc=true to read them as UTC, or convert the column to one offset"
+            ) from exc
+        raise ForecastError(
+            f"cannot parse data.date_column '{name}' as dates ({_first_line(exc)}): "
+            "point data.date_column at the timestamp column"
+        ) from exc
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+    return dates
 
 
 def _looks_day_first(column) -> bool:
@@ -164,6 +212,18 @@ def _to_numeric(frame, columns: List[str]) -> "np.ndarray":
             column = converted
         values.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
     return np.stack(values, axis=1)
+
+
+def _refuse_timestamp_columns(frame, columns: List[str]) -> None:
+    """A datetime column (Parquet keeps the type) would otherwise become a number of nanoseconds."""
+    import pandas as pd
+
+    for name in columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[name]) or pd.api.types.is_timedelta64_dtype(frame[name]):
+            raise ForecastError(
+                f"column '{name}' holds timestamps, not values: set data.date_column={name} "
+                "(or leave it out of data.target/data.features)"
+            )
 
 
 def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str):
@@ -211,6 +271,7 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
         features = [str(c) for c in cfg.features if str(c) not in targets]
         _check_columns(frame, features, "data.features")
     columns = targets + features
+    _refuse_timestamp_columns(frame, columns)
     values, kept = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
     if len(values) < total_window:
         raise ForecastError(

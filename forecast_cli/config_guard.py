@@ -1,0 +1,103 @@
+"""What a composed config may hold, whoever wrote it (the command line, a YAML file, a saved run):
+only the keys its schemas declare, and `_target_`s from one allow-list.
+
+`hydra.utils.instantiate` imports and calls whatever a `_target_` names. Hydra's own blocklist stops
+`os.system` and `subprocess`, not `builtins.open`, `shutil.copyfile` or `pandas.read_pickle`, so every
+`_target_` of a run (the job's config and `hydra.callbacks`) must be one named below. Keras callbacks that
+write files where their arguments say (CSVLogger, ModelCheckpoint, BackupAndRestore, TensorBoard), post
+to a URL (RemoteMonitor) or wrap Python callables (LambdaCallback) are not: a run already writes its
+history, TensorBoard logs and checkpoints into its own directory.
+"""
+
+import dataclasses
+from typing import Any, Iterator, Tuple
+
+from forecast_cli.errors import ForecastError
+
+_KERAS_OPTIMIZERS = (
+    "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "Ftrl", "Lamb", "Lion",
+    "LossScaleOptimizer", "Muon", "Nadam", "RMSprop", "SGD",
+)  # fmt: skip
+_KERAS_SCHEDULES = (
+    "CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
+    "PolynomialDecay",
+)  # fmt: skip
+_KERAS_CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "SwapEMAWeights", "TerminateOnNaN")
+
+ALLOWED_TARGETS = frozenset(
+    [f"keras.optimizers.{name}" for name in _KERAS_OPTIMIZERS]
+    + [f"keras.optimizers.schedules.{name}" for name in _KERAS_SCHEDULES]
+    + [f"keras.callbacks.{name}" for name in _KERAS_CALLBACKS]
+    + [
+        "forecast_cli.callbacks.EarlyStopping",
+        "forecast_cli.run.sweep.SweepSummaryCallback",
+        "hydra.experimental.callbacks.LogJobReturnCallback",
+    ]
+)
+
+
+def check_config(cfg) -> None:
+    """Both checks on a job's config (without its `hydra` node); raises ForecastError."""
+    check_declared_keys(cfg)
+    check_targets(cfg)
+
+
+def check_targets(node, where: str = "") -> None:
+    """Every `_target_` under `node` (a DictConfig, resolved) is in ALLOWED_TARGETS."""
+    from omegaconf import OmegaConf
+
+    container = OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else node
+    for path, target in _targets(container, where):
+        if target not in ALLOWED_TARGETS:
+            raise ForecastError(
+                f"{path}._target_={target!r} is not an allowed target (an unknown name, or one that could run code "
+                f"or write outside the run): use one of {_allowed_for(path)}"
+            )
+
+
+def check_declared_keys(node, where: str = "") -> None:
+    """Every key of a schema-typed node is a field of its schema: `+data.sepparator=x` or a key planted in
+    a saved run is refused like any unknown key (Hydra's `+` opens the node, and OmegaConf.to_object drops
+    the extra key silently)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if not isinstance(node, DictConfig):
+        return
+    schema = OmegaConf.get_type(node)
+    if dataclasses.is_dataclass(schema):
+        fields = {field.name for field in dataclasses.fields(schema)}
+        unknown = sorted(str(key) for key in node.keys() if key not in fields)
+        if unknown:
+            prefix = f"{where}." if where else ""
+            raise ForecastError(
+                f"unknown key '{prefix}{unknown[0]}': {schema.__name__} has no such key "
+                f"(known: {', '.join(sorted(fields))}); check the spelling"
+            )
+    for key in node.keys():
+        child = node._get_node(key)
+        if isinstance(child, DictConfig):
+            check_declared_keys(child, f"{where}.{key}" if where else str(key))
+
+
+def _targets(node: Any, where: str) -> Iterator[Tuple[str, str]]:
+    if isinstance(node, dict):
+        if "_target_" in node:
+            yield where or "<root>", str(node["_target_"])
+        for key, value in node.items():
+            yield from _targets(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _targets(value, f"{where}[{index}]")
+
+
+def _allowed_for(path: str) -> str:
+    """The allowed targets of the kind this place takes (all of them where no kind is clear)."""
+    kinds = {
+        "callbacks": f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.callbacks.EarlyStopping",
+        "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}",
+        "optimizer": f"keras.optimizers.{{{', '.join(_KERAS_OPTIMIZERS)}}}",
+    }
+    for kind, names in kinds.items():
+        if kind in path:
+            return names
+    return "; ".join(kinds.values())
