@@ -59,6 +59,7 @@ class TrainConfig:
     seed: int = 42
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
+    logger: Any = None  # conf/logger/: none, mlflow
 
     def __post_init__(self):
         # the name ends the run directory's name: nothing in it may lead out of outputs/train/<date>/
