@@ -126,7 +126,7 @@ class OptunaSearch:
         else:
             state = TrialState.COMPLETE
             _tell(study, trial, values=[value])
-        run = RunDir(job.working_dir)
+        run = RunDir(job.hydra_cfg.hydra.runtime.output_dir)
         if run.is_run():
             run.update_record(trial={"study": study.study_name, "number": trial.number, "state": state.name.lower(), "value": value})
         params = " ".join(f"{k}={v}" for k, v in trial.params.items())
