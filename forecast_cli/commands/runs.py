@@ -28,7 +28,7 @@ PARSER.add_argument("--status", help="only runs of this status: completed, faile
 PARSER.add_argument(
     "--sort", default="-started",
     help="a column (started, name, status, duration, epochs) or a metric (val/loss, test/mae, ...); "
-    "ascending, '-' first for descending (default -started: newest first)",
+    "ascending; --sort=-KEY for descending (default -started: newest first)",
 )
 PARSER.add_argument("--last", type=int, help="only the N most recently started runs (after --status)")
 PARSER.add_argument("--csv", help="also write every row, with all metrics and the directory, to this CSV file")
