@@ -1,7 +1,9 @@
 """`hydra/sweeper=optuna` in-process on a tiny linear model: the study in its storage, the results
-file and the rerun command, resuming a study, a failing trial, pruning; and the mistakes refused
-before any trial runs."""
+file and the rerun command, its jobs in MLflow (logger=mlflow), resuming a study, a failing trial,
+pruning; and the mistakes refused before any trial runs."""
 
+import io
+from contextlib import redirect_stdout
 
 import optuna
 import pytest
@@ -35,9 +37,21 @@ def jobs(tmp_path):
     return {int(run.root.name.split("_")[0]): run for run in (RunDir(p) for p in (tmp_path / "sweep").iterdir()) if run.is_run()}
 
 
-def test_search_stores_every_trial_and_names_the_best_job(tmp_path, monkeypatch, capsys):
-    space = ["optimizer.learning_rate=tag(log,interval(1e-3,1e-1))", "window.input_width=choice(4,8)"]
-    assert search(tmp_path, monkeypatch, *space, "hydra.sweeper.n_trials=5") == 0
+SPACE = ["optimizer.learning_rate=tag(log,interval(1e-3,1e-1))", "window.input_width=choice(4,8)"]
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    """A 5-trial TPE search logged to MLflow (one sweep shared by the tests below); its folder and output."""
+    tmp_path = tmp_path_factory.mktemp("search")
+    with pytest.MonkeyPatch.context() as monkeypatch, redirect_stdout(io.StringIO()) as out:
+        status = search(tmp_path, monkeypatch, *SPACE, "hydra.sweeper.n_trials=5", "logger=mlflow", "logger.experiment_name=tiny")
+    assert status == 0
+    return tmp_path, out.getvalue()
+
+
+def test_search_stores_every_trial_and_names_the_best_job(searched):
+    tmp_path, output = searched
     study = load_study(tmp_path)
     assert len(study.trials) == 5 and {t.state.name for t in study.trials} == {"COMPLETE"}
     runs = jobs(tmp_path)
@@ -52,13 +66,34 @@ def test_search_stores_every_trial_and_names_the_best_job(tmp_path, monkeypatch,
     assert results.best_value == study.best_value and results.trials_by_state == {"complete": 5}
     assert dict(results.best_params) == study.best_params
     assert results.best_command == "forecast train " + " ".join(best.overrides())
-    assert f"rerun it: {results.best_command}" in capsys.readouterr().out
+    assert f"rerun it: {results.best_command}" in output
 
-    # the same sweep directory: the study goes on up to 7 trials in all
-    assert search(tmp_path, monkeypatch, *space, "hydra.sweeper.n_trials=7") == 0
+
+def test_the_search_logs_one_mlflow_run_per_trial(searched):
+    mlflow = pytest.importorskip("mlflow", reason="logger=mlflow needs the mlflow extra")
+    tmp_path, _ = searched
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
+    logged = {r.info.run_name: r for r in client.search_runs([client.get_experiment_by_name("tiny").experiment_id])}
+    assert sorted(logged) == [f"{n}_linear" for n in range(5)]
+    for trial in load_study(tmp_path).trials:
+        run, entry = jobs(tmp_path)[trial.number], logged[f"{trial.number}_linear"]
+        assert entry.info.status == "FINISHED" and entry.data.tags["forecast.run_dir"] == str(run.root)
+        assert float(entry.data.params["optimizer.learning_rate"]) == trial.params["optimizer.learning_rate"]
+        assert entry.data.params["window.input_width"] == str(trial.params["window.input_width"])
+        assert entry.data.params["model.name"] == "linear" and entry.data.params["seed"] == "42"
+        assert entry.data.metrics["val/loss"] == pytest.approx(run.metrics()["val/loss"])
+        assert entry.data.metrics["test/mae"] == pytest.approx(run.metrics()["test/mae"])
+        assert [m.step for m in client.get_metric_history(entry.info.run_id, "val_loss")] == [1, 2]
+        artifacts = {a.path for a in client.list_artifacts(entry.info.run_id)}
+        assert {"config.yaml", "metrics.json", "history.csv", "scaler.json", "model.keras"} <= artifacts
+
+
+def test_a_rerun_on_the_same_sweep_directory_continues_the_study(searched, monkeypatch):
+    tmp_path, _ = searched
+    assert search(tmp_path, monkeypatch, *SPACE, "hydra.sweeper.n_trials=6") == 0
     study = load_study(tmp_path)
-    assert [t.number for t in study.trials] == list(range(7)) and sorted(jobs(tmp_path)) == list(range(7))
-    assert OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml").n_trials == 7
+    assert [t.number for t in study.trials] == list(range(6)) and sorted(jobs(tmp_path)) == list(range(6))
+    assert OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml").n_trials == 6
 
 
 def test_a_diverged_trial_fails_an_unpromising_one_is_pruned_and_the_search_goes_on(tmp_path, monkeypatch):
