@@ -38,37 +38,44 @@ def run_sweep(extra, folder: Path):
     if result.returncode != 0:
         raise RuntimeError(f"sweep failed: {result.stderr[-2000:]}")
     metrics = {p.parent.name: json.loads(p.read_text()) for p in (folder / "sweep").glob("*/metrics.json")}
-    return seconds, metrics
+    pids = {json.loads(p.read_text())["pid"] for p in (folder / "sweep").glob("*/run.json")}
+    return seconds, metrics, len(pids)
 
 
 def measure(repeats: int):
-    seconds, metrics = {}, {}
+    seconds, metrics, processes = {}, {}, {}
     for name, extra in LAUNCHERS.items():
         times = []
         for _ in range(repeats):
             with tempfile.TemporaryDirectory() as folder:
-                took, metrics[name] = run_sweep(extra, Path(folder))
+                took, metrics[name], processes[name] = run_sweep(extra, Path(folder))
                 times.append(took)
         seconds[name] = statistics.median(times)
     basic, parallel = metrics["basic"], metrics["joblib, 2 workers"]
     assert sorted(basic) == sorted(parallel) and len(basic) == 4, (sorted(basic), sorted(parallel))
     largest_difference = max(abs(basic[job][k] - parallel[job][k]) for job in basic for k in basic[job])
-    return {"jobs": JOBS, "repeats": repeats, "seconds": seconds, "largest_metric_difference": largest_difference}
+    return {
+        "jobs": JOBS, "repeats": repeats, "seconds": seconds, "processes": processes,
+        "largest_metric_difference": largest_difference,
+    }
 
 
 def section(results) -> str:
     basic, parallel = results["seconds"]["basic"], results["seconds"]["joblib, 2 workers"]
-    rows = "\n".join(f"| {name} | {took:.1f} |" for name, took in results["seconds"].items())
+    rows = "\n".join(
+        f"| {name} | {took:.1f} | {results['processes'][name]} |" for name, took in results["seconds"].items()
+    )
     return f"""{BEGIN}
 ## 6. Parallel sweeps on one machine (4 jobs, basic vs joblib launcher)
 
 Measured by `python benchmarks/sweep_launchers.py --repeats {results['repeats']}` (median wall time of the whole
 command): `forecast train -m {' '.join(results['jobs'])}`, with Hydra's basic launcher (one process, one
-job after another) and with `hydra/launcher=joblib hydra.launcher.n_jobs=2` (two loky worker processes,
-each reused for two jobs; `pip install "forecast-cli[joblib]"`).
+job after another) and with `hydra/launcher=joblib hydra.launcher.n_jobs=2` (loky worker processes,
+reused from job to job; `pip install "forecast-cli[joblib]"`). The machine was shared with other work:
+compare the two rows, not the absolute figures.
 
-| launcher | wall s |
-|---|---|
+| launcher | wall s | processes that ran the 4 jobs |
+|---|---|---|
 {rows}
 
 - joblib with 2 workers: **{basic / parallel:.2f}x** the basic launcher's speed. Each worker imports

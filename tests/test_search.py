@@ -90,24 +90,27 @@ def test_the_search_logs_one_mlflow_run_per_trial(searched):
 
 def test_a_rerun_on_the_same_sweep_directory_continues_the_study(searched, monkeypatch):
     tmp_path, _ = searched
-    assert search(tmp_path, monkeypatch, *SPACE, "hydra.sweeper.n_trials=6") == 0
+    load_study(tmp_path).ask()  # trial 5, left running by a sweep that died before its job started
+    assert search(tmp_path, monkeypatch, *SPACE, "hydra.sweeper.n_trials=7") == 0
     study = load_study(tmp_path)
-    assert [t.number for t in study.trials] == list(range(6)) and sorted(jobs(tmp_path)) == list(range(6))
-    assert OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml").n_trials == 6
+    assert [t.number for t in study.trials] == list(range(7))
+    assert study.trials[5].state.name == "FAIL" and study.trials[6].state.name == "COMPLETE"
+    assert sorted(jobs(tmp_path)) == [0, 1, 2, 3, 4, 6]
+    assert OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml").trials_by_state == {"complete": 6, "fail": 1}
 
 
 def test_a_diverged_trial_fails_an_unpromising_one_is_pruned_and_the_search_goes_on(tmp_path, monkeypatch):
     args = [
         "optimizer.learning_rate=choice(0.05,1e-7,1e30)", "hydra.sweeper.sampler=grid", "hydra.sweeper.seed=1",
         "hydra.sweeper.n_trials=10", "hydra.sweeper.pruner_startup_trials=1", "hydra.sweeper.pruner_warmup_epochs=0",
-        "trainer.epochs=3", "trainer.callbacks.early_stopping=null",
+        "trainer.callbacks.early_stopping=null",
     ]
     assert search(tmp_path, monkeypatch, *args) == 1  # at the end the sweep names its failed (diverged) job
     study = load_study(tmp_path)
     assert len(study.trials) == 3  # the grid's size caps n_trials
     first = study.trials[0]
     assert first.params["optimizer.learning_rate"] == 0.05  # seed 1: the grid's good point first
-    assert first.state.name == "COMPLETE" and len(first.intermediate_values) == 3
+    assert first.state.name == "COMPLETE" and len(first.intermediate_values) == 2
     by_rate = {t.params["optimizer.learning_rate"]: t for t in study.trials}
     assert by_rate[1e30].state.name == "FAIL" and by_rate[1e-7].state.name == "PRUNED"
     assert by_rate[1e-7].user_attrs["pruned_at_epoch"] == 1 and study.best_trial.number == first.number

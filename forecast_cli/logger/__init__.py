@@ -16,6 +16,7 @@ from hydra.experimental.callback import Callback
 from forecast_cli.errors import ForecastError
 
 _active: Optional[Any] = None  # the logger of the job running in this process
+_finish_at_exit = False  # whether the process will finish a logger its job left open
 
 
 @dataclass
@@ -49,14 +50,16 @@ class LoggerCallback(Callback):
     exits early (a user error in a single run) is finished when the process exits."""
 
     def on_job_start(self, config, **kwargs) -> None:
-        global _active
+        global _active, _finish_at_exit
         node = config.get("logger")
         if not node or node.get("name") in (None, "none"):
             return
         from forecast_cli.logger.mlflow import MlflowRunLogger
 
         _active = MlflowRunLogger(node, config)
-        atexit.register(_finish_active, None)
+        if not _finish_at_exit:
+            atexit.register(_finish_active, None)
+            _finish_at_exit = True
 
     def on_job_end(self, config, job_return, **kwargs) -> None:
         _finish_active(job_return)

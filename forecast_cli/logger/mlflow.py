@@ -19,6 +19,7 @@ from typing import Any, Dict, List
 
 from omegaconf import OmegaConf
 
+from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import COMPLETED, INTERRUPTED, RunDir
 
 log = logging.getLogger("forecast.logger")
@@ -48,8 +49,14 @@ class MlflowRunLogger:
 
         self.cfg = logger_cfg
         self.run = RunDir(config.hydra.runtime.output_dir)
-        self.client = MlflowClient(tracking_uri=tracking_uri(str(logger_cfg.tracking_uri)))
-        experiment_id = self.experiment_id()
+        try:
+            self.client = MlflowClient(tracking_uri=tracking_uri(str(logger_cfg.tracking_uri)))
+            experiment_id = self.experiment_id()
+        except Exception as exc:
+            raise ForecastError(
+                f"logger=mlflow cannot reach logger.tracking_uri={logger_cfg.tracking_uri} ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:200]}): give a URI it can open, e.g. sqlite:///outputs/mlflow.db"
+            ) from exc
         tags = {"forecast.run_dir": str(self.run.root.resolve()), "forecast.overrides": " ".join(config.hydra.overrides.task)}
         self.run_id = self.client.create_run(experiment_id, run_name=self.run.root.name, tags=tags).info.run_id
         task = {k: v for k, v in OmegaConf.to_container(config, resolve=True).items() if k != "hydra"}

@@ -117,21 +117,19 @@ class OptunaSearch:
         value, error = self.objective_of(job)
         pruned_at = study._storage.get_trial(trial._trial_id).user_attrs.get(PRUNED_AT_EPOCH)
         if error is not None:
-            state = TrialState.FAIL
+            state, outcome = TrialState.FAIL, error
             _tell(study, trial, state=state)
-            log.warning("trial %d failed: %s", trial.number, error)
         elif pruned_at is not None:
-            state = TrialState.PRUNED
+            state, outcome = TrialState.PRUNED, f"stopped after epoch {pruned_at}, {self.options['objective']}={value:.6g}"
             _tell(study, trial, state=state)
         else:
-            state = TrialState.COMPLETE
+            state, outcome = TrialState.COMPLETE, f"{self.options['objective']}={value:.6g}"
             _tell(study, trial, values=[value])
         run = RunDir(job.hydra_cfg.hydra.runtime.output_dir)
         if run.is_run():
             run.update_record(trial={"study": study.study_name, "number": trial.number, "state": state.name.lower(), "value": value})
         params = " ".join(f"{k}={v}" for k, v in trial.params.items())
-        shown = f"{self.options['objective']}={value:.6g}" if value is not None else "no value"
-        print(f"trial {trial.number}: {state.name.lower()}, {shown} ({params})", flush=True)
+        print(f"trial {trial.number}: {state.name.lower()}, {outcome} ({params})", flush=True)
 
     def objective_of(self, job) -> Tuple[Optional[float], Optional[str]]:
         """(value, None) from a completed job, (None, why) from any other."""
@@ -141,8 +139,10 @@ class OptunaSearch:
         if job.status != JobStatus.COMPLETED:
             return None, f"{type(job._return_value).__name__}: {job._return_value}"
         result = job.return_value
-        if not isinstance(result, dict) or result.get("status") != COMPLETED:
-            return None, (result or {}).get("error", "the job did not complete") if isinstance(result, dict) else repr(result)
+        if not isinstance(result, dict):
+            return None, f"the job returned {result!r}, not a train job's result"
+        if result.get("status") != COMPLETED:
+            return None, str(result.get("error") or f"the job ended {result.get('status')}")
         value = result.get("metrics", {}).get(objective)
         if value is None:
             return None, f"the job wrote no {objective} (a run without a validation split has no val/ metrics)"
