@@ -40,9 +40,11 @@ def store_schemas(cs) -> None:
     cs.store(group="schema/logger", name="mlflow", node=MlflowLoggerConfig)
 
 
-def epoch_callbacks() -> List[Any]:
-    """The Keras callbacks of the logger of the job running now (none without a logger)."""
-    return [] if _active is None else _active.epoch_callbacks()
+def epoch_callbacks(run) -> List[Any]:
+    """The Keras callbacks of the logger of the job training `run` now (none without a logger)."""
+    if _active is None or _active.run.root.resolve() != run.root.resolve():
+        return []
+    return _active.epoch_callbacks()
 
 
 class LoggerCallback(Callback):

@@ -6,10 +6,12 @@ The job finds its trial through Hydra's config alone (the sweeper's settings, jo
 number), so this works in the launcher's worker processes too."""
 
 import math
+from pathlib import Path
 from typing import Any, List, Optional
 
 import keras
 
+from forecast_cli.run.layout import RunDir
 from forecast_cli.search.sweeper import PRUNED_AT_EPOCH
 
 
@@ -35,13 +37,14 @@ def keras_log_name(objective: str) -> str:
     return f"val_{name}" if split == "val" else name
 
 
-def pruning_callbacks() -> List[Any]:
-    trial = trial_of_this_job()
-    return [] if trial is None else [PruneTrial(trial, keras_log_name(str(trial_options().objective)))]
+def pruning_callbacks(run: RunDir) -> List[Any]:
+    trial = trial_of_this_job(run)
+    return [] if trial is None else [PruneTrial(trial, keras_log_name(str(trial_options(run).objective)))]
 
 
-def trial_options() -> Optional[Any]:
-    """`hydra.sweeper` when this job is a trial of hydra/sweeper=optuna (None otherwise)."""
+def trial_options(run: RunDir) -> Optional[Any]:
+    """`hydra.sweeper` when `run` is the job of hydra/sweeper=optuna running now (None otherwise: a
+    training outside Hydra's job, whatever config Hydra last held in this process)."""
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
@@ -52,12 +55,15 @@ def trial_options() -> Optional[Any]:
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN or hydra_cfg.sweeper.get("_target_") != SWEEPER_TARGET:
         return None
+    output_dir = hydra_cfg.runtime.get("output_dir")
+    if not output_dir or Path(output_dir).resolve() != run.root.resolve():
+        return None
     return hydra_cfg.sweeper
 
 
-def trial_of_this_job():
+def trial_of_this_job(run: RunDir):
     """The Optuna trial this job runs, from the study's storage (None outside an Optuna sweep)."""
-    options = trial_options()
+    options = trial_options(run)
     if options is None or options.pruner == "none":
         return None
     import optuna

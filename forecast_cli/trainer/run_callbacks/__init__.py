@@ -53,7 +53,7 @@ def build_callbacks(trainer_cfg, run: RunDir, optimizer, strategy, shuffle_epoch
         all=[
             history,
             *users,
-            *tracking_callbacks(),
+            *tracking_callbacks(run),
             ShuffleEpoch(shuffle_epoch),
             StopOnNonFiniteLoss(),
             RunCheckpoint(run.checkpoint_npz, optimizer, strategy, stateful_callbacks(users), restore=checkpoint),

@@ -3,9 +3,11 @@
 
 from typing import Any, List
 
+from forecast_cli.run.layout import RunDir
 
-def tracking_callbacks() -> List[Any]:
+
+def tracking_callbacks(run: RunDir) -> List[Any]:
     from forecast_cli.logger import epoch_callbacks
     from forecast_cli.search.pruning import pruning_callbacks
 
-    return [*pruning_callbacks(), *epoch_callbacks()]
+    return [*pruning_callbacks(run), *epoch_callbacks(run)]
