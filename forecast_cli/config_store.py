@@ -8,22 +8,26 @@ _registered = False
 
 
 def register_schemas() -> None:
-    """The schemas of the groups a run is composed of: data, window, model, optimizer, strategy, trainer."""
+    """The schemas of the groups a run is composed of: data, window, model, optimizer, strategy, trainer,
+    logger; and the config of the sweeper plugin `hydra/sweeper=optuna`."""
     global _registered
     if _registered:
         return
     from hydra.core.config_store import ConfigStore
 
-    from forecast_cli import optimizer, strategy
+    from forecast_cli import logger, optimizer, strategy
     from forecast_cli.data.loaders import DATA
     from forecast_cli.data.window import WindowConfig
     from forecast_cli.models import MODELS
+    from forecast_cli.search import register_optuna_sweeper
     from forecast_cli.trainer.loops import TRAINERS
 
     cs = ConfigStore.instance()
     cs.store(group="schema/window", name="window", node=WindowConfig)
     optimizer.store_schemas(cs)
     strategy.store_schemas(cs)
+    logger.store_schemas(cs)
+    register_optuna_sweeper()
     for registry in (DATA, MODELS, TRAINERS):
         registry.store_schemas(cs)
     _registered = True

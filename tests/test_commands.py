@@ -14,7 +14,7 @@ CONF = Path(__file__).parents[1] / "conf"
 
 
 def test_every_listed_command_exposes_a_command_of_a_known_kind():
-    assert set(COMMANDS) == {"train", "evaluate", "predict", "backtest", "export", "compare"}
+    assert set(COMMANDS) == {"train", "evaluate", "predict", "backtest", "export", "compare", "runs"}
     for name in COMMANDS:
         command = load_command(name)
         assert isinstance(command, (HydraCommand, PlainCommand)), name

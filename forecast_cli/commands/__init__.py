@@ -13,6 +13,7 @@ COMMANDS = {
     "backtest": ("forecast_cli.commands.backtest", "historical forecasts from every origin of a split: forecast backtest run=DIR"),
     "export": ("forecast_cli.commands.export", "a run's model for TF Serving, in real units: forecast export run=DIR name=N"),
     "compare": ("forecast_cli.commands.compare", "table, bar chart and CSV of runs: forecast compare SWEEP_DIR | RUN_DIR..."),
+    "runs": ("forecast_cli.commands.runs", "every run under outputs/, newest first: forecast runs [DIR] [--sort val/loss]"),
 }
 
 

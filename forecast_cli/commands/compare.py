@@ -13,7 +13,7 @@ from forecast_cli.commands.base import PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import METRICS, REAL_METRICS
-from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, find_runs
+from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, SweepDir, runs_below
 from forecast_cli.run.sweep import job_overrides
 
 CHART_METRICS = METRICS + REAL_METRICS
@@ -21,7 +21,7 @@ CHART_METRICS = METRICS + REAL_METRICS
 PARSER = argparse.ArgumentParser(
     prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."
 )
-PARSER.add_argument("paths", nargs="+", help="a sweep directory, or run directories")
+PARSER.add_argument("paths", nargs="*", help="run directories, or folders of runs (a sweep, a date folder, outputs/)")
 PARSER.add_argument("--metric", default="mae", help=f"the metric of the chart: {', '.join(CHART_METRICS)} (default mae)")
 PARSER.add_argument("--output", default=None, help="where to write the CSV and PNG (default: the sweep directory, else .)")
 
@@ -55,10 +55,37 @@ def comparison_rows(runs: List[RunDir]) -> List[Dict[str, Any]]:
     return rows
 
 
+def find_compared_runs(paths: List[str]) -> List[RunDir]:
+    """A run directory is itself; any other directory is every run below it (`forecast runs` finds the same)."""
+    if not paths:
+        raise ForecastError(
+            "forecast compare needs the runs to compare: forecast compare SWEEP_DIR, or RUN_DIR RUN_DIR ..., "
+            "or a folder of runs (forecast runs lists them)"
+        )
+    runs: List[RunDir] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise ForecastError(f"run directory not found: {path} (give a run or sweep directory under outputs/train)")
+        found = [RunDir(path)] if RunDir(path).is_run() else runs_below(path) if path.is_dir() else []
+        if not found:
+            raise ForecastError(f"{path} is not a run or sweep directory (no run.json in it or below it)")
+        runs.extend(found)
+    return runs
+
+
+def is_sweep(path: str) -> bool:
+    """A sweep directory: its runs are its own subdirectories, named <job number>_<run name> (a date
+    folder's are named <time>_<run name>, and it may hold sweeps)."""
+    folder = Path(path)
+    jobs = SweepDir(folder).runs() if folder.is_dir() and not RunDir(folder).is_run() else []
+    return bool(jobs) and all(run.root.name.split("_", 1)[0].isdigit() for run in jobs) and len(jobs) == len(runs_below(folder))
+
+
 def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
     if metric not in CHART_METRICS:
         raise ForecastError(f"--metric {metric} is not a metric: choose one of {', '.join(CHART_METRICS)}")
-    runs = find_runs(paths)
+    runs = find_compared_runs(paths)
     rows = comparison_rows(runs)
     # a run trained on every row has no test split: its validation figure still compares
     completed = [row for row in rows if row["status"] == COMPLETED and (f"test/{metric}" in row or f"val/{metric}" in row)]
@@ -66,7 +93,7 @@ def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
         raise ForecastError(f"no completed run with a val/ or test/{metric} metric among {len(rows)} runs: train them first")
     if output is not None:
         target = ComparisonDir(output)
-    elif len(paths) == 1 and not RunDir(paths[0]).is_run():
+    elif len(paths) == 1 and is_sweep(paths[0]):
         target = ComparisonDir(paths[0])
     else:
         target = ComparisonDir(Path.cwd())

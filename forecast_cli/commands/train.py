@@ -61,6 +61,7 @@ class TrainConfig:
     seed: int = 42
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
+    logger: Any = None  # conf/logger/: none, mlflow
 
     def __post_init__(self):
         require(0 <= self.seed < 2**32, "seed", f"must be in [0, 2**32 - 1], got {self.seed}")

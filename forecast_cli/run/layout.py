@@ -6,6 +6,7 @@ backtest and export write their own directories (PredictDir, BacktestDir, Export
 """
 
 import hashlib
+import os
 import re
 import uuid
 from datetime import datetime, timezone
@@ -232,6 +233,35 @@ def find_runs(paths: Sequence[Path | str]) -> List[RunDir]:
             raise ForecastError(f"{path} is not a run or sweep directory (no run.json in it or in its subdirectories)")
         runs.extend(found)
     return runs
+
+
+def runs_below(root: Path | str) -> List[RunDir]:
+    """Every training run at or below `root` (runs, sweep jobs, folders of either), in path order: a
+    directory holding run.json is a run and is not searched further; predictions and backtests (their
+    run.json names a source_run) and hidden directories are skipped. Reads directory listings only."""
+    found: List[RunDir] = []
+    pending = [Path(root)]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        names = {entry.name for entry in entries}
+        if "run.json" in names:
+            found.append(RunDir(folder))
+            continue
+        subfolders = [e for e in entries if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+        pending.extend(Path(e.path) for e in sorted(subfolders, key=lambda e: _job_sort_key(e.name), reverse=True))
+    return [run for run in found if _is_training(run)]
+
+
+def _is_training(run: RunDir) -> bool:
+    try:
+        record = run.record()
+    except ForecastError:
+        return True  # a damaged run record is still a run: its readers say what is wrong
+    return record.get("task", "train") == "train" and "source_run" not in record
 
 
 def _job_sort_key(name: str):

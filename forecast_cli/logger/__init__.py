@@ -1,0 +1,74 @@
+"""Experiment loggers, chosen with `logger=` (conf/logger/): `none` (the default: nothing is sent
+anywhere) or `mlflow` (mlflow.py: params, per-epoch and final metrics, the run's files as artifacts).
+
+A logger follows one job: LoggerCallback (a Hydra callback of conf/train.yaml) starts it when the job
+starts and finishes it when the job ends; in between, the run's Keras callbacks include its per-epoch
+callback (trainer/run_callbacks/tracking.py asks `epoch_callbacks`).
+"""
+
+import atexit
+import importlib.util
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+from hydra.experimental.callback import Callback
+
+from forecast_cli.errors import ForecastError
+
+_active: Optional[Any] = None  # the logger of the job running in this process
+_finish_at_exit = False  # whether the process will finish a logger its job left open
+
+
+@dataclass
+class MlflowLoggerConfig:
+    name: str = "mlflow"
+    # where runs go: a sqlite:/// database needs no server (a relative path is from the working directory)
+    tracking_uri: str = "sqlite:///outputs/mlflow.db"
+    experiment_name: str = "forecast"
+    # where artifacts go when the experiment is created; null: mlartifacts/ beside a SQLite database
+    artifact_location: Optional[str] = None
+    log_model: bool = True  # model.keras among the artifacts
+
+    def __post_init__(self):
+        if importlib.util.find_spec("mlflow") is None:
+            raise ForecastError('logger=mlflow needs MLflow: pip install "forecast-cli[mlflow]"')
+        if not self.experiment_name:
+            raise ForecastError("logger.experiment_name must not be empty")
+
+
+def store_schemas(cs) -> None:
+    cs.store(group="schema/logger", name="mlflow", node=MlflowLoggerConfig)
+
+
+def epoch_callbacks(run) -> List[Any]:
+    """The Keras callbacks of the logger of the job training `run` now (none without a logger)."""
+    if _active is None or _active.run.root.resolve() != run.root.resolve():
+        return []
+    return _active.epoch_callbacks()
+
+
+class LoggerCallback(Callback):
+    """Starts the job's logger (`logger=`) when a job starts, finishes it when the job ends; a job that
+    exits early (a user error in a single run) is finished when the process exits."""
+
+    def on_job_start(self, config, **kwargs) -> None:
+        global _active, _finish_at_exit
+        node = config.get("logger")
+        if not node or node.get("name") in (None, "none"):
+            return
+        from forecast_cli.logger.mlflow import MlflowRunLogger
+
+        _active = MlflowRunLogger(node, config)
+        if not _finish_at_exit:
+            atexit.register(_finish_active, None)
+            _finish_at_exit = True
+
+    def on_job_end(self, config, job_return, **kwargs) -> None:
+        _finish_active(job_return)
+
+
+def _finish_active(job_return) -> None:
+    global _active
+    logger, _active = _active, None
+    if logger is not None:
+        logger.finish(job_return)
