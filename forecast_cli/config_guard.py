@@ -31,6 +31,8 @@ ALLOWED_TARGETS = frozenset(
     + [
         "forecast_cli.callbacks.EarlyStopping",
         "forecast_cli.run.sweep.SweepSummaryCallback",
+        "forecast_cli.search.hparams.HParamsCallback",
+        "forecast_cli.logger.LoggerCallback",
         "hydra.experimental.callbacks.LogJobReturnCallback",
     ]
 )
