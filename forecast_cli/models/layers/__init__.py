@@ -3,7 +3,18 @@
 
 from forecast_cli.models.layers.baselines import LastValue, PreviousSteps
 from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
+from forecast_cli.models.layers.channels import LabelChannels
 from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
+from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
 
-__all__ = ["FeedBack", "LastValue", "LayerNormSimpleRNNCell", "NonNegativeGrowth", "PreviousSteps"]
+__all__ = [
+    "FeedBack",
+    "LabelChannels",
+    "LastValue",
+    "LayerNormSimpleRNNCell",
+    "NonNegativeGrowth",
+    "PreviousSteps",
+    "RevINDenormalization",
+    "RevINNormalization",
+]
