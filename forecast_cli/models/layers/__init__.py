@@ -3,7 +3,9 @@
 
 from forecast_cli.models.layers.baselines import LastValue, PreviousSteps
 from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
+from forecast_cli.models.layers.channel_linear import PerChannelDense
 from forecast_cli.models.layers.channels import LabelChannels
+from forecast_cli.models.layers.decomposition import MovingAverage
 from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
@@ -13,7 +15,9 @@ __all__ = [
     "LabelChannels",
     "LastValue",
     "LayerNormSimpleRNNCell",
+    "MovingAverage",
     "NonNegativeGrowth",
+    "PerChannelDense",
     "PreviousSteps",
     "RevINDenormalization",
     "RevINNormalization",
