@@ -19,6 +19,8 @@ RECURRENT = ["simple_rnn", "lstm", "gru", "layernorm_rnn", "deep_rnn"]
 # sizes that fit SPEC's 6-step window (tests/test_models_long_horizon.py tests these models further)
 FITS_SIX_STEPS = {
     "dlinear": {"moving_avg": 5},
+    "patchtst": {"patch_len": 4, "stride": 2, "d_model": 16, "d_ff": 16},
+    "itransformer": {"d_model": 16, "d_ff": 16},
 }
 
 

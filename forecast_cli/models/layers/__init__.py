@@ -8,17 +8,23 @@ from forecast_cli.models.layers.channels import LabelChannels
 from forecast_cli.models.layers.decomposition import MovingAverage
 from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
+from forecast_cli.models.layers.patching import Patching, patch_count
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
+from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
 
 __all__ = [
     "FeedBack",
     "LabelChannels",
     "LastValue",
     "LayerNormSimpleRNNCell",
+    "LearnedPositionEmbedding",
     "MovingAverage",
     "NonNegativeGrowth",
+    "Patching",
     "PerChannelDense",
     "PreviousSteps",
     "RevINDenormalization",
     "RevINNormalization",
+    "TransformerEncoderLayer",
+    "patch_count",
 ]
