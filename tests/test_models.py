@@ -21,6 +21,7 @@ FITS_SIX_STEPS = {
     "dlinear": {"moving_avg": 5},
     "patchtst": {"patch_len": 4, "stride": 2, "d_model": 16, "d_ff": 16},
     "itransformer": {"d_model": 16, "d_ff": 16},
+    "tsmixer": {"ff_dim": 16},
 }
 
 
