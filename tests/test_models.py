@@ -22,6 +22,7 @@ FITS_SIX_STEPS = {
     "patchtst": {"patch_len": 4, "stride": 2, "d_model": 16, "d_ff": 16},
     "itransformer": {"d_model": 16, "d_ff": 16},
     "tsmixer": {"ff_dim": 16},
+    "timemixer": {"moving_avg": 5, "down_sampling_layers": 1},
 }
 
 

@@ -10,9 +10,11 @@ from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
 from forecast_cli.models.layers.patching import Patching, patch_count
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
+from forecast_cli.models.layers.token_embedding import CircularTokenEmbedding
 from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
 
 __all__ = [
+    "CircularTokenEmbedding",
     "FeedBack",
     "LabelChannels",
     "LastValue",
