@@ -10,6 +10,8 @@ from forecast_cli.models.base import ModelConfig
 @dataclass
 class ChannelLinearConfig(ModelConfig):
     individual: bool = False  # false: one linear map shared by every channel; true: one per channel
+    revin: bool = False  # the paper's models normalize nothing but NLinear's last value
+    revin_affine: bool = False
 
 
 def linear_over_time(x, units: int, individual: bool, name: str, kernel_initializer="glorot_uniform"):

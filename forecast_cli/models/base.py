@@ -152,6 +152,14 @@ def check_within_input(value: int, key: str, spec) -> None:
     )
 
 
+def check_moving_average_kernel(kernel: int) -> None:
+    require(
+        kernel >= 1 and kernel % 2 == 1,
+        "model.moving_avg",
+        f"must be odd and >= 1 (padding (k - 1) / 2 steps at each end keeps the length), got {kernel}",
+    )
+
+
 def check_positive(cfg, *keys: str) -> None:
     for key in keys:
         value = getattr(cfg, key)

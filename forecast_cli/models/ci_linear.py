@@ -11,8 +11,6 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 @dataclass
 class CILinearConfig(ChannelLinearConfig):
     name: str = "ci_linear"
-    revin: bool = False
-    revin_affine: bool = False
 
 
 @MODELS.register("ci_linear", CILinearConfig)

@@ -3,25 +3,25 @@ and a seasonal rest, one linear layer over time for each, their forecasts added.
 
 from dataclasses import dataclass
 
-from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models._channel_linear import ChannelLinearConfig, linear_over_time
-from forecast_cli.models.base import check_within_input, horizon_steps, label_forecast, label_positions, model_input
+from forecast_cli.models.base import (
+    check_moving_average_kernel,
+    check_within_input,
+    horizon_steps,
+    label_forecast,
+    label_positions,
+    model_input,
+)
 
 
 @dataclass
 class DLinearConfig(ChannelLinearConfig):
     name: str = "dlinear"
     moving_avg: int = 25  # the trend's moving-average kernel, odd
-    revin: bool = False
-    revin_affine: bool = False
 
     def __post_init__(self) -> None:
-        require(
-            self.moving_avg >= 1 and self.moving_avg % 2 == 1,
-            "model.moving_avg",
-            f"must be odd and >= 1 (padding (k - 1) / 2 steps at each end keeps the length), got {self.moving_avg}",
-        )
+        check_moving_average_kernel(self.moving_avg)
 
 
 @MODELS.register("dlinear", DLinearConfig)

@@ -11,8 +11,6 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 @dataclass
 class NLinearConfig(ChannelLinearConfig):
     name: str = "nlinear"
-    revin: bool = False
-    revin_affine: bool = False
 
 
 @MODELS.register("nlinear", NLinearConfig)

@@ -11,6 +11,7 @@ from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
     ModelConfig,
     check_dropout,
+    check_moving_average_kernel,
     check_positive,
     check_within_input,
     horizon_steps,
@@ -38,11 +39,7 @@ class TimeMixerConfig(ModelConfig):
         require(
             self.down_sampling_layers >= 0, "model.down_sampling_layers", f"must be >= 0, got {self.down_sampling_layers}"
         )
-        require(
-            self.moving_avg >= 1 and self.moving_avg % 2 == 1,
-            "model.moving_avg",
-            f"must be odd and >= 1 (padding (k - 1) / 2 steps at each end keeps the length), got {self.moving_avg}",
-        )
+        check_moving_average_kernel(self.moving_avg)
         check_dropout(self, "dropout")
 
 
