@@ -44,3 +44,30 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         margin = abs(float(best)) * self.min_delta_ratio
         lower_is_better = bool(self.monitor_op(0.0, 1.0))
         return bool(self.monitor_op(current + margin if lower_is_better else current - margin, best))
+
+
+class EpochDecay(keras.callbacks.Callback):
+    """Multiply the learning rate by `factor` every epoch from epoch `first_decayed_epoch` on (1-based).
+
+    Time-Series-Library's `lradj=type1` is factor 0.5 from epoch 3: its rate is set after each epoch for
+    the next, and the first update sets the initial rate again, so epochs 1 and 2 train at
+    `initial_learning_rate`, epoch 3 at half, epoch 4 at a quarter. The rate is a function of the epoch
+    alone, so a resumed run continues the same schedule.
+    """
+
+    def __init__(self, initial_learning_rate: float, factor: float = 0.5, first_decayed_epoch: int = 3):
+        super().__init__()
+        if not isinstance(initial_learning_rate, (int, float)) or initial_learning_rate <= 0:
+            raise ValueError(f"initial_learning_rate must be a number > 0, got {initial_learning_rate!r}")
+        if not 0 < factor <= 1 or first_decayed_epoch < 1:
+            raise ValueError(f"factor must be in (0, 1] and first_decayed_epoch >= 1, got {factor}, {first_decayed_epoch}")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.factor = float(factor)
+        self.first_decayed_epoch = int(first_decayed_epoch)
+
+    def learning_rate(self, epoch: int) -> float:
+        """The rate of 0-based `epoch` (Keras' numbering)."""
+        return self.initial_learning_rate * self.factor ** max(0, epoch + 2 - self.first_decayed_epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.optimizer.learning_rate = self.learning_rate(epoch)

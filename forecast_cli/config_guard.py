@@ -30,6 +30,7 @@ ALLOWED_TARGETS = frozenset(
     + [f"keras.callbacks.{name}" for name in _KERAS_CALLBACKS]
     + [
         "forecast_cli.callbacks.EarlyStopping",
+        "forecast_cli.callbacks.EpochDecay",
         "forecast_cli.run.sweep.SweepSummaryCallback",
         "forecast_cli.search.hparams.HParamsCallback",
         "forecast_cli.logger.LoggerCallback",
@@ -95,7 +96,9 @@ def _targets(node: Any, where: str) -> Iterator[Tuple[str, str]]:
 def _allowed_for(path: str) -> str:
     """The allowed targets of the kind this place takes (all of them where no kind is clear)."""
     kinds = {
-        "callbacks": f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.callbacks.EarlyStopping",
+        "callbacks": (
+            f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.callbacks.{{EarlyStopping, EpochDecay}}"
+        ),
         "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}",
         "optimizer": f"keras.optimizers.{{{', '.join(_KERAS_OPTIMIZERS)}}}",
     }

@@ -10,14 +10,19 @@ MODELS = Registry("model", "forecast_cli.models")
 
 
 def build_model(cfg, spec):
-    """A Keras model mapping [batch, input_width, n_features] -> [batch, label_width, n_labels]."""
+    """A Keras model mapping [batch, input_width, n_features] -> [batch, label_width, n_labels].
+
+    With `model.revin=true` the family's model sits between a RevIN normalization of its inputs and the
+    denormalization of its forecast (models/base.py `with_revin`): no family applies RevIN itself."""
     from omegaconf import OmegaConf
 
     import forecast_cli.models.layers  # noqa: F401  (registers the custom layers)
+    from forecast_cli.models.base import with_revin
 
     entry = MODELS.get(cfg.name)
     typed = OmegaConf.to_object(cfg) if OmegaConf.is_config(cfg) else cfg
-    return entry.implementation(typed, spec)
+    model = entry.implementation(typed, spec)
+    return with_revin(model, spec, bool(typed.revin_affine)) if typed.revin else model
 
 
 __all__ = ["MODELS", "build_model"]

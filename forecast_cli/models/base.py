@@ -1,6 +1,7 @@
 """What every model config has, and the pieces that several model families share."""
 
 from dataclasses import dataclass
+from typing import Optional
 
 from forecast_cli.errors import ForecastError, require
 
@@ -14,6 +15,12 @@ OUTPUTS = ("direct", "residual", "nonneg_growth")
 @dataclass
 class ModelConfig:
     name: str = "???"
+    # Reversible instance normalization (Kim et al., ICLR 2022), applied around any model by build_model:
+    # each input window is normalized by its own per-channel mean and std, the forecast mapped back with
+    # the label channels' statistics. null means off: runs saved before these keys existed have none,
+    # and resuming them compares the saved config with today's key by key.
+    revin: Optional[bool] = None
+    revin_affine: Optional[bool] = None  # a learned per-channel scale and shift after normalizing
 
 
 def check_inputs_mode(value: str) -> None:
@@ -95,3 +102,71 @@ def apply_output(inputs, outputs, spec, output: str, head: str):
     if output == "residual":
         return keras.layers.Add(name="residual")([anchor, outputs])
     return NonNegativeGrowth(name="nonneg_growth")([anchor, outputs])
+
+
+def with_revin(model, spec, affine: bool):
+    """`model` between a RevIN normalization of its inputs and a denormalization of its outputs.
+
+    Output j of the model belongs to label column j % n_labels (WindowSpec.n_outputs): it is mapped back
+    with the statistics of that column's input channel, so every label must be an input."""
+    import keras
+
+    from forecast_cli.models.layers import RevINDenormalization, RevINNormalization
+
+    positions = spec.label_positions_in_inputs
+    missing = [c for c, p in zip(spec.label_columns, positions) if p < 0]
+    if missing:
+        raise ForecastError(
+            f"model.revin=true maps the forecast back with the statistics of the label columns' inputs, but "
+            f"{missing} are not in window.input_columns: add them there or set model.revin=false"
+        )
+    output_positions = [positions[j % spec.n_labels] for j in range(spec.n_outputs)]
+    inputs = model_input(spec)
+    normalized, scale, shift = RevINNormalization(affine, dtype="float32", name="revin_normalize")(inputs)
+    name = model.name
+    model.name = f"{name}_normalized"  # the outer model keeps the family's name
+    outputs = model(normalized)
+    outputs = RevINDenormalization(output_positions, dtype="float32", name="revin_denormalize")([outputs, scale, shift])
+    return keras.Model(inputs, outputs, name=name)
+
+
+def horizon_steps(spec) -> int:
+    """Values each channel-wise model forecasts per channel: every label step, steps_ahead values each."""
+    return spec.label_width * spec.steps_ahead
+
+
+def label_forecast(per_channel, spec, positions):
+    """[batch, channels, label_width * steps_ahead] forecasts of every input channel -> the label columns'
+    [batch, label_width, n_outputs], float32 even under a mixed-precision policy."""
+    from forecast_cli.models.layers import LabelChannels
+
+    return LabelChannels(positions, spec.label_width, spec.steps_ahead, dtype="float32", name="forecast")(per_channel)
+
+
+def check_within_input(value: int, key: str, spec) -> None:
+    """A length the model slides over its input window (a kernel, a patch) cannot exceed that window."""
+    require(
+        value <= spec.input_width,
+        key,
+        f"({value}) exceeds window.input_width ({spec.input_width}): lower it or lengthen the window",
+    )
+
+
+def check_moving_average_kernel(kernel: int) -> None:
+    require(
+        kernel >= 1 and kernel % 2 == 1,
+        "model.moving_avg",
+        f"must be odd and >= 1 (padding (k - 1) / 2 steps at each end keeps the length), got {kernel}",
+    )
+
+
+def check_positive(cfg, *keys: str) -> None:
+    for key in keys:
+        value = getattr(cfg, key)
+        require(value >= 1, f"model.{key}", f"must be >= 1, got {value}")
+
+
+def check_dropout(cfg, *keys: str) -> None:
+    for key in keys:
+        value = getattr(cfg, key)
+        require(0 <= value < 1, f"model.{key}", f"must be in [0, 1), got {value}")

@@ -3,7 +3,30 @@
 
 from forecast_cli.models.layers.baselines import LastValue, PreviousSteps
 from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
+from forecast_cli.models.layers.channel_linear import PerChannelDense
+from forecast_cli.models.layers.channels import LabelChannels
+from forecast_cli.models.layers.decomposition import MovingAverage
 from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
+from forecast_cli.models.layers.patching import Patching, patch_count
+from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
+from forecast_cli.models.layers.token_embedding import CircularTokenEmbedding
+from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
 
-__all__ = ["FeedBack", "LastValue", "LayerNormSimpleRNNCell", "NonNegativeGrowth", "PreviousSteps"]
+__all__ = [
+    "CircularTokenEmbedding",
+    "FeedBack",
+    "LabelChannels",
+    "LastValue",
+    "LayerNormSimpleRNNCell",
+    "LearnedPositionEmbedding",
+    "MovingAverage",
+    "NonNegativeGrowth",
+    "Patching",
+    "PerChannelDense",
+    "PreviousSteps",
+    "RevINDenormalization",
+    "RevINNormalization",
+    "TransformerEncoderLayer",
+    "patch_count",
+]

@@ -1,0 +1,149 @@
+"""`timemixer`: TimeMixer (Wang et al., ICLR 2024), channel-independent as TSLib runs it: the window
+average-pooled into several scales, each scale's channels embedded step by step; Past-Decomposable-Mixing
+blocks split every scale into season and trend, mix the seasons bottom-up (fine to coarse) and the trends
+top-down (coarse to fine); Future-Multipredictor-Mixing forecasts from every scale and sums the forecasts."""
+
+from dataclasses import dataclass
+from typing import List
+
+from forecast_cli.errors import require
+from forecast_cli.models import MODELS
+from forecast_cli.models.base import (
+    ModelConfig,
+    check_dropout,
+    check_moving_average_kernel,
+    check_positive,
+    check_within_input,
+    horizon_steps,
+    label_forecast,
+    label_positions,
+    model_input,
+)
+
+
+@dataclass
+class TimeMixerConfig(ModelConfig):
+    name: str = "timemixer"
+    d_model: int = 16
+    d_ff: int = 32
+    e_layers: int = 2  # Past-Decomposable-Mixing blocks
+    down_sampling_layers: int = 3  # scales besides the input's own
+    down_sampling_window: int = 2  # each scale average-pools the previous one by this factor
+    moving_avg: int = 25  # the season/trend decomposition's moving-average kernel, odd
+    dropout: float = 0.1
+    revin: bool = True  # also normalizes every coarser scale by its own statistics, as TSLib does
+    revin_affine: bool = True
+
+    def __post_init__(self) -> None:
+        check_positive(self, "d_model", "d_ff", "e_layers", "down_sampling_window")
+        require(
+            self.down_sampling_layers >= 0, "model.down_sampling_layers", f"must be >= 0, got {self.down_sampling_layers}"
+        )
+        check_moving_average_kernel(self.moving_avg)
+        check_dropout(self, "dropout")
+
+
+def scale_lengths(cfg: TimeMixerConfig, input_width: int) -> List[int]:
+    return [input_width // cfg.down_sampling_window**i for i in range(cfg.down_sampling_layers + 1)]
+
+
+def multiscale_inputs(inputs, cfg: TimeMixerConfig):
+    """[batch, time, channels] -> one [batch, time_i, channels] per scale, finest first."""
+    import keras
+
+    from forecast_cli.models.layers import RevINNormalization
+
+    scales = [inputs]
+    for i in range(1, cfg.down_sampling_layers + 1):
+        pooled = keras.layers.AveragePooling1D(cfg.down_sampling_window, name=f"down_sampling_{i}")(scales[-1])
+        scales.append(pooled)
+    if cfg.revin:  # the finest scale is normalized by build_model's RevIN already
+        scales[1:] = [
+            RevINNormalization(cfg.revin_affine, dtype="float32", name=f"scale_{i}_revin")(s)[0]
+            for i, s in enumerate(scales[1:], start=1)
+        ]
+    return scales
+
+
+def mlp_over_time(x, steps: int, name: str):
+    """[..., time] -> [..., steps]: Dense(steps), GELU, Dense(steps)."""
+    import keras
+
+    x = keras.layers.Dense(steps, activation="gelu", name=f"{name}_1")(x)
+    return keras.layers.Dense(steps, name=f"{name}_2")(x)
+
+
+def past_decomposable_mixing(scales, cfg: TimeMixerConfig, lengths: List[int], name: str):
+    """A PDM block: every scale [batch, channels, time_i, d_model] -> the same shape."""
+    import keras
+
+    from forecast_cli.models.layers import MovingAverage
+
+    layers = keras.layers
+    trend_of = MovingAverage(cfg.moving_avg, name=f"{name}_trend")
+    time_last = layers.Permute((1, 3, 2), name=f"{name}_time_last")  # [batch, channels, d_model, time_i]
+    seasons, trends = [], []
+    for i, x in enumerate(scales):
+        trend = trend_of(x)
+        seasons.append(time_last(layers.Subtract(name=f"{name}_season_{i}")([x, trend])))
+        trends.append(time_last(trend))
+    mixed_seasons = [seasons[0]]  # bottom-up: each coarser season gains what the finer one says about it
+    for i in range(1, len(scales)):
+        finer = mlp_over_time(mixed_seasons[-1], lengths[i], f"{name}_season_down_{i}")
+        mixed_seasons.append(layers.Add(name=f"{name}_season_mixed_{i}")([seasons[i], finer]))
+    mixed_trends = [trends[-1]]  # top-down: each finer trend gains what the coarser one says about it
+    for i in reversed(range(len(scales) - 1)):
+        coarser = mlp_over_time(mixed_trends[0], lengths[i], f"{name}_trend_up_{i}")
+        mixed_trends.insert(0, layers.Add(name=f"{name}_trend_mixed_{i}")([trends[i], coarser]))
+    time_first = layers.Permute((1, 3, 2), name=f"{name}_time_first")
+    cross_hidden = layers.Dense(cfg.d_ff, activation="gelu", name=f"{name}_out_cross_1")
+    cross_out = layers.Dense(cfg.d_model, name=f"{name}_out_cross_2")
+    outputs = []
+    for i, (x, season, trend) in enumerate(zip(scales, mixed_seasons, mixed_trends)):
+        mixed = time_first(layers.Add(name=f"{name}_season_plus_trend_{i}")([season, trend]))
+        outputs.append(layers.Add(name=f"{name}_residual_{i}")([x, cross_out(cross_hidden(mixed))]))
+    return outputs
+
+
+def future_multipredictor_mixing(scales, spec, name: str = "predict"):
+    """Every scale [batch, channels, time_i, d_model] forecasts [batch, channels, horizon]; the forecasts add up."""
+    import keras
+
+    layers = keras.layers
+    steps = horizon_steps(spec)
+    time_last = layers.Permute((1, 3, 2), name=f"{name}_time_last")
+    time_first = layers.Permute((1, 3, 2), name=f"{name}_time_first")
+    projection = layers.Dense(1, name=f"{name}_projection")  # d_model -> one value per step, shared by the scales
+    per_channel = layers.Reshape((spec.n_features, steps), name=f"{name}_per_channel")
+    forecasts = []
+    for i, x in enumerate(scales):
+        x = layers.Dense(steps, name=f"{name}_from_scale_{i}")(time_last(x))  # [batch, channels, d_model, horizon]
+        forecasts.append(per_channel(projection(time_first(x))))
+    return forecasts[0] if len(forecasts) == 1 else layers.Add(name=f"{name}_sum")(forecasts)
+
+
+@MODELS.register("timemixer", TimeMixerConfig)
+def build(cfg: TimeMixerConfig, spec):
+    import keras
+
+    from forecast_cli.models.layers import CircularTokenEmbedding
+
+    check_within_input(cfg.moving_avg, "model.moving_avg", spec)
+    coarsest = cfg.down_sampling_window**cfg.down_sampling_layers
+    require(
+        coarsest <= spec.input_width,
+        "model.down_sampling_layers",
+        f"({cfg.down_sampling_layers}) with model.down_sampling_window ({cfg.down_sampling_window}) pools the window "
+        f"by {coarsest}, more than window.input_width ({spec.input_width}): use fewer or smaller down-sampling steps",
+    )
+    positions = label_positions(spec, "model=timemixer")
+    inputs = model_input(spec)
+    channels_first = keras.layers.Permute((2, 1), name="channels_first")
+    embedding = CircularTokenEmbedding(cfg.d_model, name="token_embedding")
+    dropout = keras.layers.Dropout(cfg.dropout, name="embedding_dropout")
+    scales = [dropout(embedding(channels_first(s))) for s in multiscale_inputs(inputs, cfg)]  # [batch, channels, time_i, d_model]
+    lengths = scale_lengths(cfg, spec.input_width)
+    for b in range(cfg.e_layers):
+        scales = past_decomposable_mixing(scales, cfg, lengths, f"pdm_{b}")
+    forecast = future_multipredictor_mixing(scales, spec)  # [batch, channels, horizon]
+    return keras.Model(inputs, label_forecast(forecast, spec, positions), name="timemixer")
