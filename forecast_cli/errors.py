@@ -26,6 +26,12 @@ def report_user_error(message: str) -> None:
     sys.stderr.write(f"forecast: error: {first_line}\n")
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message, or its type's name when it has none."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def full_error_requested() -> bool:
     return os.environ.get("HYDRA_FULL_ERROR", "") == "1"
 

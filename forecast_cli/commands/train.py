@@ -74,9 +74,7 @@ class TrainConfig:
 
 
 def check_job_config(cfg) -> None:
-    """Declared keys and allowed `_target_`s only, range checks of every group (the schemas'
-    __post_init__) and combinations that cannot work."""
-    check_config(cfg)
+    """Range checks of every group (the schemas' __post_init__) and combinations that cannot work."""
     OmegaConf.to_object(cfg)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
 
@@ -122,7 +120,9 @@ def _claim_and_train(cfg, run: RunDir, in_sweep: bool) -> Dict[str, Any]:
 def _train_and_record(cfg, run: RunDir, in_sweep: bool, checkpoint, stop: StopRequest, chief: bool) -> Dict[str, Any]:
     hydra_cfg = HydraConfig.get()
     try:
-        check_job_config(cfg)  # every job of a sweep: the precheck composes only the first 256
+        # every job of a sweep: the precheck composes only the first 256, and not those of other sweepers
+        check_config(cfg)
+        check_job_config(cfg)
         write_text_atomic(run.config_yaml, OmegaConf.to_yaml(cfg, resolve=True))
         if cfg.resume is not None:
             for leftover in run.stale_temp_files():

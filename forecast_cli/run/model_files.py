@@ -5,7 +5,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import RunDir
 
 
@@ -45,5 +45,4 @@ def load_model(path: Path):
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ForecastError(f"cannot load model {path}: {first_line} (the file is corrupt or not a Keras model)") from exc
+        raise ForecastError(f"cannot load model {path}: {first_line(exc)} (the file is corrupt or not a Keras model)") from exc

@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli.data.scaling import Scaler
 from forecast_cli.data.window import WindowConfig
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import COMPLETED, RunDir
 
 
@@ -83,10 +83,9 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     except Exception as exc:
         raise ForecastError(f"cannot read {run.config_yaml} ({type(exc).__name__}): it is not a run's config") from exc
     saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window")
-    _declared_only(run, DATA.get(name).schema, saved.data, "data")
-    schema = OmegaConf.structured(DATA.get(name).schema)
+    typed_data = _declared_only(run, DATA.get(name).schema, saved.data, "data")
     try:
-        merged = OmegaConf.merge(schema, saved.data, OmegaConf.create(dict(overrides)))
+        merged = OmegaConf.merge(typed_data, OmegaConf.create(dict(overrides)))
         OmegaConf.to_object(merged)
     except ForecastError:
         raise
@@ -105,9 +104,8 @@ def _declared_only(run: RunDir, schema: type, node, group: str):
     except ForecastError as exc:
         raise ForecastError(f"{run.config_yaml}: {exc} (the file was edited or damaged; train the run again)") from exc
     except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ForecastError(
-            f"{run.config_yaml}: its {group} section does not fit the schema ({first_line}); "
+            f"{run.config_yaml}: its {group} section does not fit the schema ({first_line(exc)}); "
             "the file was edited or damaged: train the run again"
         ) from exc
     return typed

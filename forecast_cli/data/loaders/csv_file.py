@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders.base import DataConfig, file_series
 from forecast_cli.data.series import SeriesData
-from forecast_cli.errors import ForecastError, require
+from forecast_cli.errors import ForecastError, first_line, require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,16 +81,11 @@ def read_table(cfg: CsvDataConfig):
         raise ForecastError(f"data file has no columns: {path} (it needs a header row)") from exc
     except (EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
         raise ForecastError(
-            f"cannot read {path}: the compressed file is truncated or corrupt ({_first_line(exc)}); "
+            f"cannot read {path}: the compressed file is truncated or corrupt ({first_line(exc)}); "
             "download or compress it again"
         ) from exc
     except (pd.errors.ParserError, OSError, ValueError) as exc:
-        raise ForecastError(f"cannot read {path} as {fmt}: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        raise ForecastError(f"cannot read {path} as {fmt}: {first_line(exc)}") from exc
 
 
 def _sniff_separator(path: Path) -> str:
@@ -179,7 +174,7 @@ def _parse_dates(column, name: str, utc: bool):
                 "data.utc=true to read them as UTC, or convert the column to one offset"
             ) from exc
         raise ForecastError(
-            f"cannot parse data.date_column '{name}' as dates ({_first_line(exc)}): "
+            f"cannot parse data.date_column '{name}' as dates ({first_line(exc)}): "
             "point data.date_column at the timestamp column"
         ) from exc
     if getattr(dates.dt, "tz", None) is not None:
