@@ -16,12 +16,14 @@ def register_schemas() -> None:
     from hydra.core.config_store import ConfigStore
 
     from forecast_cli import logger, optimizer, strategy
+    from forecast_cli.config_resolvers import register_config_resolvers
     from forecast_cli.data.loaders import DATA
     from forecast_cli.data.window import WindowConfig
     from forecast_cli.models import MODELS
     from forecast_cli.search import register_optuna_sweeper
     from forecast_cli.trainer.loops import TRAINERS
 
+    register_config_resolvers()
     cs = ConfigStore.instance()
     cs.store(group="schema/window", name="window", node=WindowConfig)
     optimizer.store_schemas(cs)

@@ -187,3 +187,52 @@ def test_cli_does_not_import_tensorflow(args):
     assert result.stdout.strip().splitlines()[-1] == "LOADED: []"
     if "--cfg" in args:
         assert "run:" in result.stdout or "trainer:" in result.stdout
+
+
+def test_window_horizon_sets_label_width_and_shift_at_once():
+    cfg = compose_train(["window.horizon=96", "window.input_width=96"])
+    assert (cfg.window.label_width, cfg.window.shift) == (96, 96)
+    validate_config(cfg)
+    multi = compose_train(["window=multi_step"])
+    assert (multi.window.horizon, multi.window.label_width, multi.window.shift) == (None, 24, 24)
+    apart = compose_train(["window.label_width=6", "window.shift=6", "window.input_width=12"])
+    assert (apart.window.label_width, apart.window.shift) == (6, 6)  # the two keys still work alone
+
+
+def test_window_horizon_disagreeing_with_an_explicit_shift_is_refused():
+    with pytest.raises(ForecastError, match=r"window.horizon \(48\) sets label_width and shift, but they are 48 and 3"):
+        validate_config(compose_train(["window.horizon=48", "window.shift=3", "window.input_width=96"]))
+
+
+@pytest.mark.parametrize("dataset, rows", [("ETTh1", [8640, 2880, 2880]), ("ETTm2", [34560, 11520, 11520])])
+def test_ett_borders_follow_the_dataset_frequency(dataset, rows):
+    cfg = compose_train(["data=ett", f"data.dataset={dataset}"])
+    assert list(cfg.data.split.rows) == rows
+    assert cfg.data.split.protocol == "ltsf"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["model=patchtst", "model.patch_len=30"], "model.patch_len (30) exceeds window.input_width (24)"),
+        (["model=conv", "model.kernel_size=25"], "model.kernel_size (25) exceeds window.input_width (24)"),
+        (["model=timemixer", "window.input_width=25", "model.down_sampling_layers=5"], "pools the window by 32"),
+        (["model=repeat", "window.horizon=25"], "model=repeat copies the last label_width input steps"),
+        (["model=lstm", "model.head=sequence"], "model.head=sequence forecasts at every input step"),
+    ],
+)
+def test_model_and_window_combinations_that_cannot_work_fail_in_the_precheck(overrides, message):
+    with pytest.raises(ForecastError) as info:
+        validate_config(compose_train(overrides))
+    assert message in str(info.value)
+
+
+def test_an_impossible_patch_is_one_line_before_any_run_directory(tmp_path):
+    from conftest import run_forecast
+
+    result = run_forecast(["train", "model=patchtst", "model.patch_len=30"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "forecast: error: model.patch_len (30) exceeds window.input_width (24): lower it or lengthen the window"
+    ]
+    assert not (tmp_path / "outputs").exists()

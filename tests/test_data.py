@@ -189,3 +189,72 @@ def test_split_rows_need_the_ltsf_protocol_and_enough_data():
     data = SeriesData([np.zeros((10, 1))], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
     with pytest.raises(ForecastError, match="need 30 rows but the data has 10"):
         split_series(data, SplitConfig(protocol="ltsf", rows=[10, 10, 10]))
+
+
+@pytest.mark.parametrize("protocol, expected", [("tutorial", (700, 900)), ("ltsf", (700, 800))])
+def test_each_protocol_has_its_own_validation_share(protocol, expected):
+    """tutorial 70/20/10; ltsf (Time-Series-Library) 70/10/20 unless data.split.val says otherwise."""
+    from forecast_cli.data.split import split_ranges
+
+    ranges = split_ranges(1000, SplitConfig(protocol=protocol), lookback=0)
+    assert (ranges["val"][0], ranges["test"][0]) == expected
+    assert ranges["test"][1] == 1000
+    assert split_ranges(1000, SplitConfig(protocol="ltsf", val=0.2), lookback=0)["test"] == (900, 1000)
+
+
+def _prepared_csv(tmp_path, frame, split, **data):
+    from omegaconf import OmegaConf
+
+    from forecast_cli.data.prepare import prepare_data
+    from forecast_cli.data.window import WindowConfig
+
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    data_cfg = OmegaConf.structured(CsvDataConfig(path=str(path), date_column="date", **data))
+    data_cfg.split = OmegaConf.structured(split)
+    return prepare_data(data_cfg, OmegaConf.structured(WindowConfig(input_width=4)))
+
+
+@pytest.mark.parametrize("protocol, ddof", [("tutorial", 1), ("ltsf", 0)])
+def test_standard_scaler_uses_the_protocols_deviation_and_records_it(tmp_path, protocol, ddof):
+    frame = make_frame(200)
+    prepared = _prepared_csv(tmp_path, frame, SplitConfig(protocol=protocol), target="target")
+    train = frame[["target", "load", "temp"]].to_numpy()[:140]
+    np.testing.assert_allclose(prepared.scaler.scale, train.std(axis=0, ddof=ddof))
+    assert prepared.record()["scaler"] == {"kind": "standard", "ddof": ddof}
+    prepared.scaler.save(tmp_path / "scaler.json")
+    assert Scaler.load(tmp_path / "scaler.json").ddof == ddof
+
+
+def test_target_all_makes_every_column_but_the_date_a_target_and_an_input(tmp_path):
+    prepared = _prepared_csv(tmp_path, make_frame(100), SplitConfig(protocol="ltsf"), target="all")
+    assert prepared.spec.label_columns == prepared.spec.input_columns == ("load", "temp", "target")
+    with pytest.raises(ForecastError, match="data.features must be null with data.target=all"):
+        CsvDataConfig(path="x.csv", target="all", features=["load"])
+
+
+def _with_a_repeated_hour(rows=60):
+    frame = make_frame(rows)
+    repeated = frame.iloc[[10]].assign(target=99.0)
+    return pd.concat([frame.iloc[:11], repeated, frame.iloc[11:]], ignore_index=True)
+
+
+def test_a_duplicated_timestamp_is_refused_by_default_with_the_policies_named(tmp_path):
+    path = tmp_path / "dup.csv"
+    _with_a_repeated_hour().to_csv(path, index=False)
+    with pytest.raises(ForecastError) as info:
+        load_csv(csv_config(path), total_window=5)
+    assert "1 duplicated timestamps in 'date', first at data row 11 (2020-01-01 10:00:00)" in str(info.value)
+    assert "data.duplicates=keep" in str(info.value) and "data.duplicates=drop" in str(info.value)
+
+
+def test_duplicate_policies_keep_every_row_or_the_first_of_each_timestamp(tmp_path):
+    path = tmp_path / "dup.csv"
+    frame = _with_a_repeated_hour()
+    frame.to_csv(path, index=False)
+    kept = load_csv(csv_config(path, duplicates="keep"), total_window=5)
+    dropped = load_csv(csv_config(path, duplicates="drop"), total_window=5)
+    assert len(kept.segments[0]) == 61 and kept.segments[0][11, 0] == 99.0
+    assert len(dropped.segments[0]) == 60
+    np.testing.assert_array_equal(dropped.segments[0][:, 0], make_frame(60)["target"].to_numpy())
+    assert len(np.unique(dropped.timestamps[0])) == 60

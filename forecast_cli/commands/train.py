@@ -75,7 +75,8 @@ class TrainConfig:
 
 def check_job_config(cfg) -> None:
     """Range checks of every group (the schemas' __post_init__) and combinations that cannot work."""
-    OmegaConf.to_object(cfg)
+    typed = OmegaConf.to_object(cfg)
+    typed.model.check_window(typed.window)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
 
 

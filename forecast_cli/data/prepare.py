@@ -8,7 +8,7 @@ import numpy as np
 from forecast_cli.data.loaders import load_series
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
-from forecast_cli.data.split import SPLITS, split_bounds, split_ranges, split_segments, split_series
+from forecast_cli.data.split import SPLITS, scaler_ddof, split_bounds, split_ranges, split_segments, split_series
 from forecast_cli.data.timestamps import format_timestamps, infer_frequency
 from forecast_cli.data.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
 from forecast_cli.errors import ForecastError
@@ -65,6 +65,7 @@ class PreparedData:
                 **self._time_range(),
             },
             "split": {"protocol": self.split_protocol, "ranges": self.split_ranges},
+            "scaler": {"kind": self.scaler.kind, **({"ddof": self.scaler.ddof} if self.scaler.ddof is not None else {})},
             "rows": self.row_counts(),
             "windows": self.window_counts(),
             "window": {
@@ -109,7 +110,9 @@ def prepare_data(
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
         if len(train_rows) == 0:
             raise ForecastError("the train split is empty: use more data or raise data.split.train")
-        scaler = fit_scaler(data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range)
+        scaler = fit_scaler(
+            data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range, scaler_ddof(data_cfg.split)
+        )
     else:
         check_same_columns(series, scaler)
     check_fits_float32(series, scaler)

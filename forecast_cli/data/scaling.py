@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from forecast_cli.run.atomic import read_json, write_json_atomic
 
@@ -20,6 +20,7 @@ class Scaler:
     columns: List[str]
     offset: "np.ndarray"
     scale: "np.ndarray"
+    ddof: Optional[int] = None  # standard: the deviation's degrees of freedom (recorded, not used to transform)
 
     def transform(self, values: "np.ndarray", columns: Sequence[str] | None = None) -> "np.ndarray":
         index = [self.columns.index(c) for c in columns] if columns is not None else slice(None)
@@ -32,7 +33,13 @@ class Scaler:
     def save(self, path: Path) -> None:
         write_json_atomic(
             path,
-            {"kind": self.kind, "columns": self.columns, "offset": self.offset.tolist(), "scale": self.scale.tolist()},
+            {
+                "kind": self.kind,
+                "columns": self.columns,
+                "offset": self.offset.tolist(),
+                "scale": self.scale.tolist(),
+                **({"ddof": self.ddof} if self.ddof is not None else {}),
+            },
         )
 
     @classmethod
@@ -45,14 +52,20 @@ class Scaler:
             columns=list(payload["columns"]),
             offset=np.asarray(payload["offset"], dtype=np.float64),
             scale=np.asarray(payload["scale"], dtype=np.float64),
+            ddof=payload.get("ddof"),
         )
         if not len(scaler.columns) == len(scaler.offset) == len(scaler.scale):
             raise ValueError("columns, offset and scale differ in length")
         return scaler
 
 
-def fit_scaler(kind: str, train: "np.ndarray", columns: List[str], feature_range: Sequence[float]) -> Scaler:
-    """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0)."""
+def fit_scaler(
+    kind: str, train: "np.ndarray", columns: List[str], feature_range: Sequence[float], ddof: int = 1
+) -> Scaler:
+    """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0).
+
+    `ddof` of the standard deviation: 1 as pandas' DataFrame.std (the tutorial), 0 as scikit-learn's
+    StandardScaler (Time-Series-Library)."""
     import numpy as np
 
     n_features = train.shape[1]
@@ -60,8 +73,7 @@ def fit_scaler(kind: str, train: "np.ndarray", columns: List[str], feature_range
         offset, scale = np.zeros(n_features), np.ones(n_features)
     elif kind == "standard":
         offset = train.mean(axis=0)
-        # ddof=1 as pandas' DataFrame.std in the tutorial
-        scale = train.std(axis=0, ddof=1) if len(train) > 1 else np.ones(n_features)
+        scale = train.std(axis=0, ddof=ddof) if len(train) > ddof else np.ones(n_features)
     elif kind == "minmax":
         low, high = feature_range
         data_min, data_max = train.min(axis=0), train.max(axis=0)
@@ -71,4 +83,10 @@ def fit_scaler(kind: str, train: "np.ndarray", columns: List[str], feature_range
     else:
         raise ValueError(f"unknown scaler kind {kind!r}")
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    return Scaler(kind, list(columns), np.asarray(offset, dtype=np.float64), np.asarray(scale, dtype=np.float64))
+    return Scaler(
+        kind,
+        list(columns),
+        np.asarray(offset, dtype=np.float64),
+        np.asarray(scale, dtype=np.float64),
+        ddof if kind == "standard" else None,
+    )

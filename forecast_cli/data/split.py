@@ -3,7 +3,9 @@
 tutorial (TensorFlow tutorial): [0, int(n*0.7)), [int(n*0.7), int(n*0.9)), [int(n*0.9), n); windows stay
 inside their split. ltsf (Time-Series-Library): n_train = int(n*0.7), n_test = int(n*0.2), n_val the rest,
 or fixed row counts (ETT: 8640/2880/2880 hours); validation and test start `lookback` rows early (the
-window's input part), so that their first target is the split's first row.
+window's input part), so that their first target is the split's first row. Each protocol has its own
+validation share (tutorial 0.2, ltsf 0.1) and its source's standard deviation (tutorial: pandas'
+ddof=1; ltsf: scikit-learn's StandardScaler, ddof=0).
 SPLIT_BY_SERIES assigns whole series instead (the Hands-On ML protocol for many short series).
 """
 
@@ -20,6 +22,8 @@ SPLITS = ("train", "val", "test")
 # tutorial: windows inside each split; ltsf (Time-Series-Library): validation and test windows look
 # back into the previous split, so that their first target is the split's first row
 PROTOCOLS = ("tutorial", "ltsf")
+DEFAULT_VAL = {"tutorial": 0.2, "ltsf": 0.1}  # tutorial 70/20/10, TSLib 70/10/20
+SCALER_DDOF = {"tutorial": 1, "ltsf": 0}  # pandas' DataFrame.std; scikit-learn's StandardScaler
 
 
 @dataclass
@@ -28,7 +32,7 @@ class SplitConfig:
 
     protocol: str = "tutorial"
     train: float = 0.7
-    val: float = 0.2
+    val: Optional[float] = None  # None: the protocol's share (DEFAULT_VAL)
     # ltsf only: fixed [train, val, test] row counts from the first row (ETTh: 12/4/4 months of 720
     # hours); rows after them are unused. null: the fractions. A test of 0 rows (or train + val = 1)
     # trains on everything: the run then has no test split and no test metrics.
@@ -43,12 +47,24 @@ class SplitConfig:
         )
         require(self.rows is None or self.protocol == "ltsf", "data.split.rows", "needs data.split.protocol=ltsf")
         require(0 < self.train < 1, "data.split.train", f"must be in (0, 1), got {self.train}")
-        require(0 <= self.val < 1, "data.split.val", f"must be in [0, 1), got {self.val}")
+        val = val_share(self)
+        require(0 <= val < 1, "data.split.val", f"must be in [0, 1), got {val}")
         require(
-            round(self.train + self.val, 12) <= 1,
+            round(self.train + val, 12) <= 1,
             "data.split",
-            f"train + val cannot exceed 1 (got {self.train} + {self.val}; 1 trains on every row): lower one of them",
+            f"train + val cannot exceed 1 (got {self.train} + {val}; 1 trains on every row): lower one of them",
         )
+
+
+def val_share(cfg) -> float:
+    """data.split.val, or its protocol's default when null (runs saved before it was optional have 0.2)."""
+    val = getattr(cfg, "val", None)
+    return float(DEFAULT_VAL[cfg.protocol] if val is None else val)
+
+
+def scaler_ddof(cfg) -> int:
+    """The standard deviation's degrees of freedom of the protocol's source."""
+    return SCALER_DDOF[cfg.protocol]
 
 
 def split_bounds(n: int, cfg: SplitConfig) -> Tuple[int, int]:
@@ -56,7 +72,7 @@ def split_bounds(n: int, cfg: SplitConfig) -> Tuple[int, int]:
 
     The rounding keeps 0.7 + 0.2 (= 0.8999999999999999 in floating point) from moving a boundary.
     """
-    return int(n * cfg.train), int(n * round(cfg.train + cfg.val, 12))
+    return int(n * cfg.train), int(n * round(cfg.train + val_share(cfg), 12))
 
 
 def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int, int]]:
@@ -72,7 +88,7 @@ def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int
                 "lower them or use the fractions (data.split.rows=null)"
             )
     else:
-        n_train, n_test = int(n * cfg.train), int(n * round(1 - cfg.train - cfg.val, 12))
+        n_train, n_test = int(n * cfg.train), int(n * round(1 - cfg.train - val_share(cfg), 12))
         n_val = n - n_train - n_test
     val_start, test_start = n_train, n_train + n_val
     return {

@@ -27,11 +27,22 @@ class WindowConfig:
     # N > 1: every label step holds the next N values of each label column (Hands-On ML seq-to-seq:
     # input_width=label_width=50, shift=1, steps_ahead=10)
     steps_ahead: int = 1
+    # N: the next N steps are the labels (label_width = shift = N, through `${forecast_horizon:...}` in
+    # conf/window/*.yaml); None: label_width and shift as given
+    horizon: Optional[int] = None
 
     def __post_init__(self) -> None:
         for key in ("input_width", "label_width", "steps_ahead"):
             value = getattr(self, key)
             require(value >= 1, f"window.{key}", f"must be >= 1, got {value}")
+        if self.horizon is not None:
+            require(self.horizon >= 1, "window.horizon", f"must be >= 1 or null, got {self.horizon}")
+            require(
+                self.label_width == self.shift == self.horizon,
+                "window.horizon",
+                f"({self.horizon}) sets label_width and shift, but they are {self.label_width} and {self.shift}: "
+                "give window.horizon alone, or window.horizon=null with label_width and shift",
+            )
         # shift=0: labels at the input steps themselves (the sin->cos article: cos(x) from sin(x) at the same x)
         require(self.shift >= 0, "window.shift", f"must be >= 0, got {self.shift}")
         require(

@@ -21,6 +21,7 @@ def build_model(cfg, spec):
 
     entry = MODELS.get(cfg.name)
     typed = OmegaConf.to_object(cfg) if OmegaConf.is_config(cfg) else cfg
+    typed.check_window(spec)
     model = entry.implementation(typed, spec)
     return with_revin(model, spec, bool(typed.revin_affine)) if typed.revin else model
 

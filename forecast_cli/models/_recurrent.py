@@ -10,6 +10,7 @@ from forecast_cli.models.base import (
     ModelConfig,
     apply_output,
     check_head_and_output,
+    check_sequence_head,
     forecast_head,
     model_input,
     sequence_head,
@@ -34,6 +35,9 @@ class RecurrentConfig(ModelConfig):
             value = getattr(self, key)
             require(0 <= value < 1, f"model.{key}", f"must be in [0, 1), got {value}")
         check_head_and_output(self.head, self.output)
+
+    def check_window(self, window) -> None:
+        check_sequence_head(self.head, window)
 
 
 def build_recurrent(cfg: RecurrentConfig, spec, make_layer: Callable):

@@ -22,6 +22,11 @@ class ModelConfig:
     revin: Optional[bool] = None
     revin_affine: Optional[bool] = None  # a learned per-channel scale and shift after normalizing
 
+    def check_window(self, window) -> None:
+        """Combinations with the window that cannot work (a patch longer than the input, ...): raise a
+        ForecastError. `window` has input_width, label_width and steps_ahead (a WindowConfig in the
+        precheck, before any run directory exists; the resolved WindowSpec when a model is built)."""
+
 
 def check_inputs_mode(value: str) -> None:
     require(value in INPUT_MODES, "model.inputs", f"must be 'all' (every input step) or 'last', got '{value}'")
@@ -64,11 +69,6 @@ def sequence_head(x, spec, zero_init: bool = False):
     TimeDistributed wrapper, which made a 24-step LSTM epoch 40% slower on CPU (docs/performance.md)."""
     import keras
 
-    if spec.label_width != spec.input_width:
-        raise ForecastError(
-            f"model.head=sequence forecasts at every input step: set window.label_width equal to "
-            f"window.input_width ({spec.input_width}), got {spec.label_width}"
-        )
     initializer = "zeros" if zero_init else "glorot_uniform"
     return keras.layers.Dense(spec.n_outputs, kernel_initializer=initializer, name="head")(x)
 
@@ -143,12 +143,21 @@ def label_forecast(per_channel, spec, positions):
     return LabelChannels(positions, spec.label_width, spec.steps_ahead, dtype="float32", name="forecast")(per_channel)
 
 
-def check_within_input(value: int, key: str, spec) -> None:
+def check_within_input(value: int, key: str, window) -> None:
     """A length the model slides over its input window (a kernel, a patch) cannot exceed that window."""
     require(
-        value <= spec.input_width,
+        value <= window.input_width,
         key,
-        f"({value}) exceeds window.input_width ({spec.input_width}): lower it or lengthen the window",
+        f"({value}) exceeds window.input_width ({window.input_width}): lower it or lengthen the window",
+    )
+
+
+def check_sequence_head(head: str, window) -> None:
+    require(
+        head != "sequence" or window.label_width == window.input_width,
+        "model.head=sequence",
+        f"forecasts at every input step: set window.label_width equal to window.input_width "
+        f"({window.input_width}), got {window.label_width}",
     )
 
 

@@ -4,9 +4,9 @@
 from dataclasses import dataclass, field
 from typing import List
 
-from forecast_cli.errors import ForecastError, require
+from forecast_cli.errors import require
 from forecast_cli.models import MODELS
-from forecast_cli.models.base import ModelConfig, forecast_head, model_input
+from forecast_cli.models.base import ModelConfig, check_within_input, forecast_head, model_input
 
 
 @dataclass
@@ -23,15 +23,14 @@ class ConvConfig(ModelConfig):
         require(self.kernel_size >= 1, "model.kernel_size", f"must be >= 1, got {self.kernel_size}")
         require(all(u >= 1 for u in self.hidden_units), "model.hidden_units", f"must all be >= 1, got {self.hidden_units}")
 
+    def check_window(self, window) -> None:
+        check_within_input(self.kernel_size, "model.kernel_size", window)
+
 
 @MODELS.register("conv", ConvConfig)
 def build(cfg: ConvConfig, spec):
     import keras
 
-    if cfg.kernel_size > spec.input_width:
-        raise ForecastError(
-            f"model.kernel_size ({cfg.kernel_size}) exceeds window.input_width ({spec.input_width}): lower it"
-        )
     inputs = model_input(spec)
     x = inputs  # [batch, input_width, features]
     if spec.input_width > cfg.kernel_size:

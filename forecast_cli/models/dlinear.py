@@ -7,7 +7,6 @@ from forecast_cli.models import MODELS
 from forecast_cli.models._channel_linear import ChannelLinearConfig, linear_over_time
 from forecast_cli.models.base import (
     check_moving_average_kernel,
-    check_within_input,
     horizon_steps,
     label_forecast,
     label_positions,
@@ -30,7 +29,6 @@ def build(cfg: DLinearConfig, spec):
 
     from forecast_cli.models.layers import MovingAverage
 
-    check_within_input(cfg.moving_avg, "model.moving_avg", spec)
     positions = label_positions(spec, "model=dlinear")
     inputs = model_input(spec)  # [batch, time, channels]
     trend = MovingAverage(cfg.moving_avg, name="trend")(inputs)

@@ -37,6 +37,9 @@ class PatchTSTConfig(TransformerConfig):
         check_dropout(self, "head_dropout")
         require(self.norm in NORMS, "model.norm", f"must be one of {', '.join(NORMS)}, got '{self.norm}'")
 
+    def check_window(self, window) -> None:
+        check_within_input(self.patch_len, "model.patch_len", window)
+
 
 @MODELS.register("patchtst", PatchTSTConfig)
 def build(cfg: PatchTSTConfig, spec):
@@ -44,7 +47,6 @@ def build(cfg: PatchTSTConfig, spec):
 
     from forecast_cli.models.layers import LearnedPositionEmbedding, Patching, patch_count
 
-    check_within_input(cfg.patch_len, "model.patch_len", spec)
     positions = label_positions(spec, "model=patchtst")
     patches = patch_count(spec.input_width, cfg.patch_len, cfg.stride)
     inputs = model_input(spec)

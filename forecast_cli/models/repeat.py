@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, label_positions, model_input
 
@@ -11,6 +11,14 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 class RepeatConfig(ModelConfig):
     name: str = "repeat"
 
+    def check_window(self, window) -> None:
+        require(
+            window.label_width <= window.input_width and window.steps_ahead == 1,
+            "model=repeat",
+            f"copies the last label_width input steps: needs window.label_width ({window.label_width}) "
+            f"<= window.input_width ({window.input_width}) and window.steps_ahead=1",
+        )
+
 
 @MODELS.register("repeat", RepeatConfig)
 def build(cfg: RepeatConfig, spec):
@@ -18,11 +26,6 @@ def build(cfg: RepeatConfig, spec):
 
     from forecast_cli.models.layers import PreviousSteps
 
-    if spec.label_width > spec.input_width or spec.steps_ahead != 1:
-        raise ForecastError(
-            f"model=repeat copies the last label_width input steps: needs window.label_width "
-            f"({spec.label_width}) <= window.input_width ({spec.input_width}) and window.steps_ahead=1"
-        )
     inputs = model_input(spec)
     outputs = PreviousSteps(label_positions(spec, "model=repeat"), spec.label_width, name="forecast")(inputs)
     return keras.Model(inputs, outputs, name="repeat")

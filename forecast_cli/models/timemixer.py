@@ -13,7 +13,6 @@ from forecast_cli.models.base import (
     check_dropout,
     check_moving_average_kernel,
     check_positive,
-    check_within_input,
     horizon_steps,
     label_forecast,
     label_positions,
@@ -41,6 +40,18 @@ class TimeMixerConfig(ModelConfig):
         )
         check_moving_average_kernel(self.moving_avg)
         check_dropout(self, "dropout")
+
+    def check_window(self, window) -> None:
+        # no bound on moving_avg: the replicate padding averages any kernel, and TSLib's kernel 25 runs on
+        # the 12-step coarsest scale of a 96-step window
+        coarsest = self.down_sampling_window**self.down_sampling_layers
+        require(
+            coarsest <= window.input_width,
+            "model.down_sampling_layers",
+            f"({self.down_sampling_layers}) with model.down_sampling_window ({self.down_sampling_window}) pools the "
+            f"window by {coarsest}, more than window.input_width ({window.input_width}): use fewer or smaller "
+            "down-sampling steps",
+        )
 
 
 def scale_lengths(cfg: TimeMixerConfig, input_width: int) -> List[int]:
@@ -128,14 +139,6 @@ def build(cfg: TimeMixerConfig, spec):
 
     from forecast_cli.models.layers import CircularTokenEmbedding
 
-    check_within_input(cfg.moving_avg, "model.moving_avg", spec)
-    coarsest = cfg.down_sampling_window**cfg.down_sampling_layers
-    require(
-        coarsest <= spec.input_width,
-        "model.down_sampling_layers",
-        f"({cfg.down_sampling_layers}) with model.down_sampling_window ({cfg.down_sampling_window}) pools the window "
-        f"by {coarsest}, more than window.input_width ({spec.input_width}): use fewer or smaller down-sampling steps",
-    )
     positions = label_positions(spec, "model=timemixer")
     inputs = model_input(spec)
     channels_first = keras.layers.Permute((2, 1), name="channels_first")

@@ -119,8 +119,8 @@ def _check_same_config(run: RunDir, cfg) -> None:
 
     if not run.config_yaml.is_file():
         raise ForecastError(f"cannot resume {run.root}: its config.yaml is missing")
-    saved = _flatten(OmegaConf.to_container(OmegaConf.load(run.config_yaml)))
-    now = _flatten(OmegaConf.to_container(cfg, resolve=True))
+    saved = _with_derived_defaults(_flatten(OmegaConf.to_container(OmegaConf.load(run.config_yaml))))
+    now = _with_derived_defaults(_flatten(OmegaConf.to_container(cfg, resolve=True)))
     ignored = {"resume", *ALLOWED_OVERRIDES}
     differing = sorted(k for k in set(saved) | set(now) if k not in ignored and saved.get(k) != now.get(k))
     if differing:
@@ -129,6 +129,21 @@ def _check_same_config(run: RunDir, cfg) -> None:
             f"cannot resume {run.root}: its saved config.yaml says {key}={saved.get(key)!r} but recomposing "
             f"its overrides gives {now.get(key)!r} (the configs changed since): start a new run"
         )
+
+
+def _with_derived_defaults(flat: Dict[str, Any]) -> Dict[str, Any]:
+    """Keys compared by the value they stand for: a null data.split.val is its protocol's share (runs saved
+    before it was optional wrote 0.2 out), and none counts when fixed data.split.rows make the split."""
+    from forecast_cli.data.split import DEFAULT_VAL
+
+    if "data.split.val" not in flat:
+        return flat
+    protocol = flat.get("data.split.protocol")
+    if flat.get("data.split.rows") is not None:
+        return {**flat, "data.split.val": None}
+    if flat["data.split.val"] is None and protocol in DEFAULT_VAL:
+        return {**flat, "data.split.val": DEFAULT_VAL[protocol]}
+    return flat
 
 
 def _flatten(node: Any, prefix: str = "") -> Dict[str, Optional[Any]]:

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
     import numpy as np
 
 MISSING_POLICIES = ("error", "ffill", "interpolate", "drop")
+# a timestamp seen twice: refuse; keep every row (Time-Series-Library's loaders do); keep the first row
+DUPLICATE_POLICIES = ("error", "keep", "drop")
 FORMATS = ("auto", "csv", "parquet")
+ALL_COLUMNS = "all"  # data.target=all: every column but the date is a target and an input ("M")
 
 
 @dataclass
@@ -28,7 +31,7 @@ class CsvDataConfig(DataConfig):
     name: str = "csv"
     path: str = "???"
     date_column: Optional[str] = None
-    # One column name or a list of them: what the model predicts.
+    # One column name or a list of them: what the model predicts; "all": every column but the date.
     target: Any = "???"
     # Input columns besides the targets; None: every other column (all must be numeric).
     features: Optional[List[str]] = None
@@ -38,6 +41,7 @@ class CsvDataConfig(DataConfig):
     sort: bool = False  # sort rows by date_column instead of refusing unsorted data
     # timestamps with UTC offsets that change (daylight saving) are refused unless converted to UTC
     utc: bool = False
+    duplicates: str = "error"  # a repeated timestamp: error | keep (every row) | drop (all but the first)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -47,8 +51,18 @@ class CsvDataConfig(DataConfig):
             "data.missing",
             f"must be one of {', '.join(MISSING_POLICIES)}, got '{self.missing}'",
         )
+        require(
+            self.duplicates in DUPLICATE_POLICIES,
+            "data.duplicates",
+            f"must be one of {', '.join(DUPLICATE_POLICIES)}, got '{self.duplicates}'",
+        )
         targets = target_list(self.target)
         require(bool(targets), "data.target", "must name at least one column, e.g. data.target=OT")
+        require(
+            self.target != ALL_COLUMNS or not self.features,
+            "data.features",
+            f"must be null with data.target=all (every column is then a target and an input), got {self.features}",
+        )
 
 
 def target_list(target: Any) -> List[str]:
@@ -134,12 +148,16 @@ def _order_by_date(frame, cfg: CsvDataConfig):
     column = cfg.date_column
     dates = _parse_dates(frame[column], column, cfg.utc)
     duplicated = dates.duplicated()
-    if duplicated.any():
+    if duplicated.any() and cfg.duplicates == "error":
         row = int(np.flatnonzero(duplicated.to_numpy())[0])
         raise ForecastError(
             f"{int(duplicated.sum())} duplicated timestamps in '{column}', first at data row {row} "
-            f"({dates.iloc[row]}): remove the duplicates from the file"
+            f"({dates.iloc[row]}): remove them from the file, or set data.duplicates=keep (every row) "
+            "or data.duplicates=drop (the first row of each timestamp)"
         )
+    if duplicated.any() and cfg.duplicates == "drop":
+        kept = ~duplicated.to_numpy()
+        frame, dates = frame[kept].reset_index(drop=True), dates[kept].reset_index(drop=True)
     backwards = dates.diff().dt.total_seconds().to_numpy()[1:] < 0
     if backwards.any():
         row = int(np.flatnonzero(backwards)[0]) + 1
@@ -254,7 +272,10 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
     frame, path = read_table(cfg)
     if len(frame) == 0:
         raise ForecastError(f"data file has a header but no rows: {path}")
-    targets = target_list(cfg.target)
+    if cfg.target == ALL_COLUMNS and ALL_COLUMNS not in [str(c) for c in frame.columns]:
+        targets = [str(c) for c in frame.columns if str(c) != cfg.date_column]
+    else:
+        targets = target_list(cfg.target)
     _check_columns(frame, targets, "data.target")
     dates = None
     if cfg.date_column is not None:
