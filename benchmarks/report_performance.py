@@ -4,10 +4,12 @@
 """
 
 import json
+import re
 import statistics
 import sys
 from pathlib import Path
 
+SECTION = re.compile(r"<!-- (\w+): begin -->.*?<!-- \1: end -->", re.DOTALL)
 TARGETS = {
     "speedup": 4.0,
     "mae_margin": 0.002,
@@ -158,7 +160,16 @@ def write_report(results, out_path: Path) -> None:
     notes = Path(__file__).with_name("performance_notes.md")
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]
+    lines += [block + "\n" for block in kept_sections(out_path)]
     out_path.write_text("\n".join(lines))
+
+
+def kept_sections(page: Path):
+    """The sections other benchmarks own on the page (`<!-- name: begin -->` ... `<!-- name: end -->`, e.g.
+    benchmarks/sweep_launchers.py's), kept as they are when this page is rewritten."""
+    if not page.exists():
+        return []
+    return [m.group(0) for m in SECTION.finditer(page.read_text())]
 
 
 if __name__ == "__main__":

@@ -69,3 +69,21 @@ def test_compare_tells_the_jobs_of_one_model_apart_by_their_overrides(tmp_path):
     assert rows[0]["overrides"] == "data=airline model=lstm optimizer.learning_rate=0.001 model.units=8"
     assert float(rows[2]["test/real_mae"]) == 4.0
     assert "test_real_mae" in result.stdout and "4.000000" in result.stdout
+
+
+def test_compare_shows_the_published_figure_of_each_runs_horizon_and_our_gap_to_it(tmp_path):
+    sweep = tmp_path / "sweep"
+    published = {"source": "a paper", "figures": {"test/mse": {96: 0.4, 192: 0.5}, "test/mae": {96: 0.41}}}
+    for name, horizon, test_mae in (("0_dlinear", 96, 0.6), ("1_dlinear", 192, 0.7), ("2_dlinear", 336, 0.8)):
+        run = make_run(sweep, name, 0.5, test_mae, overrides=[f"window.horizon={horizon}"])
+        config = {"run_name": "dlinear", "window": {"label_width": horizon}, "published": published}
+        run.config_yaml.write_text(OmegaConf.to_yaml(config))
+    result = run_forecast(["compare", str(sweep), "--metric", "mse"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "published_test_mse" in result.stdout and "vs_published" in result.stdout
+    rows = {r["run"]: r for r in csv.DictReader((sweep / "comparison.csv").open())}
+    first, second, third = (rows[f"dlinear (window.horizon={h})"] for h in (96, 192, 336))
+    assert float(first["published/test/mse"]) == 0.4 and first["vs_published/test/mse"] == "-10.0%"  # 0.36 / 0.4
+    assert float(second["published/test/mse"]) == 0.5 and second["vs_published/test/mse"] == "-2.0%"  # 0.49 / 0.5
+    assert float(first["published/test/mae"]) == 0.41 and first["vs_published/test/mae"] == "+46.3%"
+    assert third["published/test/mse"] == "" and second["published/test/mae"] == ""  # nothing published there

@@ -16,6 +16,8 @@ from test_jena import raw_frame
 TABLES = {
     "tutorial": ["baseline", "conv", "dense", "linear", "lstm", "multi_step_dense"],
     "tutorial_multi": ["ar_lstm", "conv", "dense", "last", "linear", "lstm", "repeat"],
+    "ltsf/etth1": ["dlinear", "itransformer", "patchtst", "timemixer"],
+    "ltsf/ili": ["dlinear", "patchtst64"],
 }
 
 
@@ -23,6 +25,8 @@ TABLES = {
 def test_every_experiment_composes_and_validates(name):
     with initialize_config_module("forecast_cli.conf", version_base="1.3"):
         cfg = compose("train", overrides=[f"experiment={name}"])
+    if OmegaConf.is_missing(cfg.data, "path"):  # a file the user gives (data=csv)
+        cfg.data.path = "data.csv"
     OmegaConf.to_object(cfg)
     assert cfg.run_name == name.rsplit("/", 1)[-1]
 

@@ -13,6 +13,7 @@ from forecast_cli.commands.base import PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import METRICS, REAL_METRICS
+from forecast_cli.published import published_figure
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, SweepDir, runs_below
 from forecast_cli.run.sweep import job_overrides
 
@@ -51,8 +52,23 @@ def comparison_rows(runs: List[RunDir]) -> List[Dict[str, Any]]:
         }
         if run.metrics_json.is_file():
             row.update(run.metrics())
+        row.update(published_columns(run, row))
         rows.append(row)
     return rows
+
+
+def published_columns(run: RunDir, row: Dict[str, Any]) -> Dict[str, Any]:
+    """The paper's test figure of every test metric the run's experiment publishes, and ours relative to
+    it in percent (negative: we beat it)."""
+    columns: Dict[str, Any] = {}
+    for metric in [k for k in row if k.startswith("test/")]:
+        figure = published_figure(run, metric)
+        if figure is None:
+            continue
+        columns[f"published/{metric}"] = figure
+        if figure > 0 and isinstance(row[metric], (int, float)):
+            columns[f"vs_published/{metric}"] = f"{100 * (row[metric] / figure - 1):+.1f}%"
+    return columns
 
 
 def find_compared_runs(paths: List[str]) -> List[RunDir]:
@@ -106,6 +122,10 @@ def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
     write_csv_atomic(target.comparison_csv, rows)
     plot_comparison(completed, metric, target.comparison_png)
     shown = [{"run": r["run"], "status": r["status"], **{f"{s}_{metric}": r.get(f"{s}/{metric}") for s in ("val", "test")}} for r in rows]
+    if any(f"published/test/{metric}" in row for row in rows):
+        for row, line in zip(rows, shown):
+            line[f"published_test_{metric}"] = row.get(f"published/test/{metric}")
+            line["vs_published"] = row.get(f"vs_published/test/{metric}")
     print_table(metrics_table(f"compare ({metric})", shown, ["run"]))
     print(f"written: {target.comparison_csv} and {target.comparison_png}")
     return target

@@ -35,6 +35,7 @@ from forecast_cli.errors import (
     report_user_error,
     require,
 )
+from forecast_cli.published import PublishedConfig
 from forecast_cli.run.atomic import no_space_error, out_of_space, write_text_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.run.lock import claim_run_dir, release_run_lock
@@ -62,6 +63,7 @@ class TrainConfig:
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
     logger: Any = None  # conf/logger/: none, mlflow
+    published: Optional[PublishedConfig] = None  # an experiment's paper figures, shown by `forecast compare`
 
     def __post_init__(self):
         require(0 <= self.seed < 2**32, "seed", f"must be in [0, 2**32 - 1], got {self.seed}")

@@ -1,0 +1,43 @@
+"""A paper's figures for an experiment (`published:` in conf/experiment/*.yaml), saved with every run
+composed from it, and read back by `forecast compare` as a column next to ours.
+
+Figures are keyed by metric (`test/mse`) and by horizon (the run's window.label_width), so one
+experiment file serves a whole table (`window.horizon=96,192,336,720`)."""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Optional
+
+from forecast_cli.errors import require
+
+if TYPE_CHECKING:
+    from forecast_cli.run.layout import RunDir
+
+
+@dataclass
+class PublishedConfig:
+    source: str = "???"  # the paper and table the figures come from
+    # metric -> {horizon: figure}, e.g. {"test/mse": {96: 0.386, 192: 0.437}}
+    figures: Dict[str, Dict[int, float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for metric, by_horizon in self.figures.items():
+            require(
+                all(int(h) >= 1 and float(v) >= 0 for h, v in by_horizon.items()),
+                f"published.figures.{metric}",
+                f"must map horizons >= 1 to figures >= 0, got {dict(by_horizon)}",
+            )
+
+
+def published_figure(run: "RunDir", metric: str) -> Optional[float]:
+    """The paper's `metric` for the run's horizon, from its saved config (read as YAML, no code); None
+    when the run's experiment published none, or its config cannot be read."""
+    from omegaconf import OmegaConf
+
+    try:
+        config = OmegaConf.to_container(OmegaConf.load(run.config_yaml))
+        figures = ((config.get("published") or {}).get("figures") or {}).get(metric) or {}
+        horizon = int(config["window"]["label_width"])
+        value = figures.get(horizon, figures.get(str(horizon)))
+        return None if value is None else float(value)
+    except Exception:
+        return None
