@@ -51,3 +51,26 @@ def test_a_glob_sweep_runs_every_matching_experiment_then_compare(tmp_path):
     assert [r["job"] for r in rows] == ["0_last", "1_repeat"] and {r["status"] for r in rows} == {"completed"}
     result = run_forecast(["compare", str(sweep)], cwd=tmp_path)
     assert result.returncode == 0 and (sweep / "comparison.png").is_file()
+
+
+def _search_options():
+    from importlib.resources import files
+
+    return sorted(p.name[:-5] for p in files("forecast_cli.conf").joinpath("hparams_search").iterdir() if p.name.endswith(".yaml"))
+
+
+@pytest.mark.parametrize("search", _search_options())
+def test_every_search_space_names_keys_of_the_runs_it_searches(search):
+    """Each parameter of a search overlay is a key of the composed job (ltsf_<model> with that model's
+    ETTh1 experiment), so no trial fails on a misspelled key."""
+    overrides = [f"hparams_search={search}", "data.path=data.csv"]
+    if search.startswith("ltsf_"):
+        overrides.append(f"experiment=ltsf/etth1/{search[len('ltsf_'):]}")
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+    params = cfg.hydra.sweeper.params
+    assert cfg.hydra.sweeper.objective.startswith("val/") and len(params) >= 3
+    for key in params:
+        if key == "model":  # a group choice
+            continue
+        assert OmegaConf.select(cfg, key, default="<absent>") != "<absent>", (search, key)
