@@ -32,7 +32,11 @@ def test_default_config_composes_every_group():
 def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_recipes_keep_their_own():
     fast = compose_train()
     assert (fast.trainer.batch_size, fast.optimizer.learning_rate, fast.trainer.steps_per_execution) == (256, 0.005, 32)
-    assert fast.trainer.callbacks.early_stopping.min_delta_ratio == 0.02
+    stop, plateau = fast.trainer.callbacks.early_stopping, fast.trainer.callbacks.reduce_lr
+    assert (stop.patience, stop.min_delta_ratio, stop.restore_best_weights) == (3, 0.0, True)
+    assert (plateau._target_, plateau.monitor, plateau.factor, plateau.patience) == (
+        "keras.callbacks.ReduceLROnPlateau", "val_loss", 0.2, 1,
+    )
     for recipe in ("tutorial", "homl"):
         cfg = compose_train([f"recipe={recipe}"])
         assert (cfg.trainer.batch_size, cfg.optimizer.learning_rate, cfg.trainer.steps_per_execution) == (32, 0.001, 1)
@@ -41,6 +45,8 @@ def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_recipes_ke
     tutorial = compose_train(["recipe=tutorial"]).trainer.callbacks.early_stopping
     assert (tutorial.patience, tutorial.min_delta_ratio) == (2, 0.0)  # the tutorial's own stop rule
     assert compose_train(["recipe=homl"]).trainer.callbacks.early_stopping is None
+    for recipe in ("tutorial", "homl", "tslib"):  # each source's rate schedule, not our plateau rule
+        assert compose_train([f"recipe={recipe}"]).trainer.callbacks.reduce_lr is None
     # the command line still wins over a recipe's learning rate, and an experiment's recipe over the default
     assert compose_train(["recipe=tutorial", "optimizer.learning_rate=0.02"]).optimizer.learning_rate == 0.02
     assert compose_train(["experiment=tutorial/lstm"]).optimizer.learning_rate == 0.001
