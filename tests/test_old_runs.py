@@ -106,3 +106,26 @@ def test_the_resume_check_reads_only_the_checkpoint_state_and_the_job_loads_it_o
     restored = load_resume_checkpoint(RunDir(run))
     assert loads == [run / "checkpoint.npz"] and restored.epochs_completed == 1
     assert len(restored.model) > 0 and len(restored.optimizer) > 0
+
+
+def test_a_run_saved_under_the_former_stop_rule_resumes_on_that_rule(old_run):
+    """Runs saved before the default stop rule changed (patience 2 on 2% gains, no reduce_lr) keep it."""
+    from omegaconf import OmegaConf
+
+    from forecast_cli.run.layout import RunDir
+    from forecast_cli.run.resume import former_default_pins
+
+    run = old_run("interrupted")
+    config = OmegaConf.load(run / "config.yaml")
+    config.trainer.callbacks.early_stopping = {
+        "_target_": "forecast_cli.callbacks.EarlyStopping", "monitor": "val_loss", "patience": 2, "min_delta_ratio": 0.02,
+    }
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(config))
+    assert former_default_pins(RunDir(run)) == [
+        "trainer.callbacks.reduce_lr=null",
+        "trainer.callbacks.early_stopping.patience=2",
+        "trainer.callbacks.early_stopping.min_delta_ratio=0.02",
+    ]
+    config.trainer.callbacks.early_stopping.patience = "2; import os"  # not a number: not passed on
+    (run / "config.yaml").write_text(OmegaConf.to_yaml(config))
+    assert "trainer.callbacks.early_stopping.patience" not in " ".join(former_default_pins(RunDir(run)))

@@ -18,7 +18,7 @@ from typing import List
 from forecast_cli.cluster import is_chief
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RunDir
-from forecast_cli.run.resume import ALLOWED_OVERRIDES, saved_overrides
+from forecast_cli.run.resume import ALLOWED_OVERRIDES, former_default_pins, saved_overrides
 
 GLOB = re.compile(r"^(\+{0,2}experiment)=glob\((.+)\)$")
 _PLAIN_VALUE = re.compile(r"^[\w/.\-]+$")
@@ -136,6 +136,8 @@ def resume_args(args: List[str]) -> List[str]:
             )
     given = {override_key(a) for a in others}
     saved = [o for o in saved_overrides(run) if override_key(o) != "resume" and override_key(o) not in given]
+    named = given | {override_key(o) for o in saved}
+    saved += [pin for pin in former_default_pins(run) if override_key(pin) not in named]
     directory = _quoted(str(run.root))
     return [*saved, *others, f"resume={directory}", f"hydra.run.dir={directory}"]
 

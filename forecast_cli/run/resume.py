@@ -40,6 +40,29 @@ def saved_overrides(run: RunDir) -> List[str]:
     return entries
 
 
+def former_default_pins(run: RunDir) -> List[str]:
+    """Overrides that keep a run trained under an earlier default stop rule on that rule when it resumes:
+    no `reduce_lr` callback (added to the defaults in 0.3.0) and its early stopping's patience and
+    min_delta_ratio. Values are read from its config.yaml as YAML and passed as numbers, then composed
+    and checked like any override; anything else in that file is not used."""
+    from omegaconf import OmegaConf
+
+    try:
+        callbacks = OmegaConf.to_container(OmegaConf.load(run.config_yaml)).get("trainer", {}).get("callbacks")
+    except Exception:
+        return []  # the comparison after composing names what is wrong with the file
+    if not isinstance(callbacks, dict):
+        return []
+    pins = [] if "reduce_lr" in callbacks else ["trainer.callbacks.reduce_lr=null"]
+    stop = callbacks.get("early_stopping")
+    if isinstance(stop, dict):
+        for key, kind in (("patience", int), ("min_delta_ratio", float)):
+            value = stop.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                pins.append(f"trainer.callbacks.early_stopping.{key}={kind(value)!r}")
+    return pins
+
+
 def _config_groups() -> List[str]:
     from importlib import resources
 
