@@ -91,7 +91,7 @@ def test_schema_defaults_never_contradict_the_yaml_of_their_option():
                     continue
                 if default != "???" and composed.get(key, default) != default:
                     contradictions.append(f"{group}={name} {key}: schema {default!r}, yaml {composed[key]!r}")
-    assert len(schemas["model"]) == 19 and len(schemas["trainer"]) == 2
+    assert len(schemas["model"]) == 21 and len(schemas["trainer"]) == 2
     assert contradictions == []
 
 

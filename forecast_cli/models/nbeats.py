@@ -4,13 +4,14 @@ Stacks of blocks; a block is `layers` fully connected ReLU layers of `units`, th
 expansion coefficients of its backcast (the input window) and its forecast (the horizon). Doubly residual
 stacking: each block gets the input minus the backcasts of the blocks before it, and the model's forecast
 is the sum of every block's. `kind=generic`: the bases are learned (linear projections straight to the
-backcast and forecast); `kind=interpretable`: a trend stack (polynomial basis of degree `degree`) then a
-seasonality stack (Fourier basis, `harmonics`), the blocks of each stack sharing their weights when
-`share_weights`. Every input channel is forecast on its own with the same weights (the label columns
+backcast and forecast), the paper's N-BEATS-G; `kind=interpretable`: a trend stack (polynomial basis of
+degree `degree`) then a seasonality stack (Fourier basis, `harmonics`), by default 3 blocks each sharing
+their weights, the paper's N-BEATS-I. Every input channel is forecast on its own with the same weights (the label columns
 are kept), so the model fits any number of series of one kind: a panel's windows are its batches.
 """
 
 from dataclasses import dataclass
+from typing import Optional
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -32,21 +33,23 @@ class NBeatsConfig(ModelConfig):
     name: str = "nbeats"
     kind: str = "generic"  # generic | interpretable
     stacks: int = 30  # generic only: the paper's N-BEATS-G has 30 stacks of 1 block
-    blocks: int = 1  # blocks per stack (interpretable: the paper's 3)
+    blocks: Optional[int] = None  # blocks per stack; null: the paper's (generic 1, interpretable 3)
     layers: int = 4  # fully connected layers per block
     units: int = 512  # generic blocks' width
     trend_units: int = 256  # interpretable trend blocks' width
     seasonality_units: int = 2048  # interpretable seasonality blocks' width
     degree: int = 3  # the trend basis' polynomial degree
     harmonics: int = 1  # the seasonality basis' frequency resolution
-    share_weights: bool = False  # one set of weights for all blocks of a stack (the paper's interpretable model)
+    # one set of weights for all the blocks of a stack; null: the paper's (generic false, interpretable true)
+    share_weights: Optional[bool] = None
     dropout: float = 0.0  # after every fully connected layer
     revin: bool = False
     revin_affine: bool = False
 
     def __post_init__(self) -> None:
         require(self.kind in KINDS, "model.kind", f"must be one of {', '.join(KINDS)}, got '{self.kind}'")
-        check_positive(self, "stacks", "blocks", "layers", "units", "trend_units", "seasonality_units", "harmonics")
+        check_positive(self, "stacks", "layers", "units", "trend_units", "seasonality_units", "harmonics")
+        require(self.blocks is None or self.blocks >= 1, "model.blocks", f"must be null or >= 1, got {self.blocks}")
         require(self.degree >= 0, "model.degree", f"must be >= 0, got {self.degree}")
         check_dropout(self, "dropout")
 
@@ -99,12 +102,15 @@ def build(cfg: NBeatsConfig, spec):
 
     positions = label_positions(spec, "model=nbeats")
     steps = horizon_steps(spec)
+    interpretable = cfg.kind == "interpretable"
+    blocks = cfg.blocks or (3 if interpretable else 1)
+    share = cfg.share_weights if cfg.share_weights is not None else interpretable
     inputs = model_input(spec)  # [batch, time, channels]
     residual = keras.layers.Permute((2, 1), name="channels_first")(inputs)  # [batch, channels, time]
     forecasts = []
     for stack, basis, units in stack_plan(cfg):
-        shared = _block_layers(stack, cfg, units, spec.input_width, steps, basis) if cfg.share_weights else None
-        for b in range(cfg.blocks):
+        shared = _block_layers(stack, cfg, units, spec.input_width, steps, basis) if share else None
+        for b in range(blocks):
             prefix = f"{stack}_block{b + 1}"
             layers = shared or _block_layers(prefix, cfg, units, spec.input_width, steps, basis)
             backcast, forecast = _apply_block(residual, layers, cfg.dropout, prefix)
