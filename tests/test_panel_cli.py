@@ -113,3 +113,22 @@ def test_bad_panel_input_is_one_line_and_exit_2(tmp_path):
     assert "line 6: @horizon must be a positive integer, got 'soon'" in error_line(result)
     statuses = [json.loads(p.read_text())["status"] for p in Path(tmp_path).glob("outputs/train/**/run.json")]
     assert statuses == ["failed", "failed"]
+
+
+# The Monash archive's files, where a checkout keeps them beside the repository (../shared/data); the
+# seasonal naive's MASE on them is published in amazon-science/chronos-forecasting
+# (scripts/evaluation/results/seasonal-naive-zero-shot.csv), computed on the same last-horizon protocol.
+MONASH = Path(__file__).resolve().parents[2] / "shared" / "data"
+PUBLISHED_SEASONAL_NAIVE_MASE = {"tourism_quarterly_dataset.tsf": 1.6989892627474672, "m3_monthly_dataset.tsf": 1.1462045758327934}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(PUBLISHED_SEASONAL_NAIVE_MASE))
+def test_seasonal_naive_on_the_monash_files_matches_the_published_mase(tmp_path, name):
+    if not (MONASH / name).is_file():
+        pytest.skip(f"{MONASH / name} is not on this machine")
+    result = run_forecast(["train", "data=tsf", f"data.path={MONASH / name}", "model=seasonal_naive"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((only_run(tmp_path) / "metrics.json").read_text())
+    assert metrics["test/mase"] == pytest.approx(PUBLISHED_SEASONAL_NAIVE_MASE[name], rel=1e-6)
+    assert metrics["test/owa"] == pytest.approx(1.0, rel=1e-6)
