@@ -66,6 +66,58 @@ def naive_source_rows(label_rows: "np.ndarray", origin: "np.ndarray", season: in
     return np.where(source >= 0, source, origin - 1)
 
 
+class SeriesScores:
+    """Per-series error sums over batches of windows, so that scoring a split never holds all its windows."""
+
+    KEYS = ("abs", "sq", "smape", "scaled", "naive_smape", "naive_scaled")
+
+    def __init__(self, n_series: int):
+        import numpy as np
+
+        self.n_series = n_series
+        self.windows = np.zeros(n_series)
+        self.values = np.zeros(n_series)
+        self.sums = {key: np.zeros(n_series) for key in self.KEYS}
+
+    def update(self, actual, forecast, naive, series, scales) -> None:
+        """Windows' actual, forecast and naive values [windows, steps, columns] (real units), the series of
+        every window [windows], and the MASE scale of every series and column [n_series, columns]."""
+        import numpy as np
+
+        if len(series) == 0:
+            return
+        window_scales = scales[series][:, None, :]  # [windows, 1, columns]
+        error, naive_error = np.abs(forecast - actual), np.abs(naive - actual)
+        terms = {
+            "abs": error,
+            "sq": error**2,
+            "smape": smape_terms(actual, forecast),
+            "scaled": error / window_scales,
+            "naive_smape": smape_terms(actual, naive),
+            "naive_scaled": naive_error / window_scales,
+        }
+        self.windows += np.bincount(series, minlength=self.n_series)
+        self.values += np.bincount(series, minlength=self.n_series) * actual[0].size
+        for key, value in terms.items():
+            self.sums[key] += np.bincount(series, weights=value.reshape(len(value), -1).sum(axis=1), minlength=self.n_series)
+
+    def result(self) -> Dict[str, "np.ndarray"]:
+        """windows [n_series] and SERIES_METRICS [n_series] (NaN for a series without windows)."""
+        import numpy as np
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = {key: value / self.values for key, value in self.sums.items()}
+            return {
+                "windows": self.windows.astype(np.int64),
+                "real_mae": mean["abs"],
+                "real_rmse": np.sqrt(mean["sq"]),
+                "real_smape": mean["smape"],
+                "mase": mean["scaled"],
+                "naive_smape": mean["naive_smape"],
+                "naive_mase": mean["naive_scaled"],
+            }
+
+
 def score_series(
     actual: "np.ndarray",
     forecast: "np.ndarray",
@@ -74,31 +126,10 @@ def score_series(
     scales: "np.ndarray",
     n_series: int,
 ) -> Dict[str, "np.ndarray"]:
-    """Per series: windows [n_series] and SERIES_METRICS [n_series] (NaN for a series without windows)
-    from windows' actual, forecast and naive values [windows, steps, columns] (real units), the series of
-    every window [windows], and the MASE scale of every series and column [n_series, columns]."""
-    import numpy as np
-
-    def per_series(terms: "np.ndarray") -> "np.ndarray":
-        return np.bincount(series, weights=terms.reshape(len(terms), -1).sum(axis=1), minlength=n_series)
-
-    values_per_window = actual[0].size if len(actual) else 1
-    windows = np.bincount(series, minlength=n_series).astype(np.float64)
-    count = windows * values_per_window
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = lambda terms: per_series(terms) / count  # noqa: E731
-        window_scales = scales[series][:, None, :]  # [windows, 1, columns]
-        error, naive_error = np.abs(forecast - actual), np.abs(naive - actual)
-        result = {
-            "windows": windows.astype(np.int64),
-            "real_mae": mean(error),
-            "real_rmse": np.sqrt(mean(error**2)),
-            "real_smape": mean(smape_terms(actual, forecast)),
-            "mase": mean(error / window_scales),
-            "naive_smape": mean(smape_terms(actual, naive)),
-            "naive_mase": mean(naive_error / window_scales),
-        }
-    return result
+    """`SeriesScores` of one batch of windows: per series, windows and SERIES_METRICS."""
+    scores = SeriesScores(n_series)
+    scores.update(actual, forecast, naive, series, scales)
+    return scores.result()
 
 
 def aggregate(scores: Dict[str, "np.ndarray"]) -> Dict[str, Any]:

@@ -15,6 +15,7 @@ from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
 from forecast_cli.data.split import SplitConfig, competition_ranges, split_ranges
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics_competition import (
+    SeriesScores,
     aggregate,
     mase_scale,
     naive_source_rows,
@@ -243,3 +244,8 @@ def test_per_series_scores_averages_and_owa_by_hand():
     assert result["naive_smape"] == pytest.approx(naive_smape) and result["naive_mase"] == pytest.approx(naive_mase)
     assert result["owa"] == pytest.approx(0.5 * ((smape0 + smape1) / 2 / naive_smape + 1.375 / naive_mase))
     assert owa(10.0, 1.0, 20.0, 2.0) == pytest.approx(0.5) and np.isnan(owa(1.0, 1.0, 0.0, 1.0))
+    chunked = SeriesScores(3)  # a split is scored chunk by chunk: the same sums
+    for part in (slice(0, 1), slice(1, 3)):
+        chunked.update(actual[part], forecast[part], naive[part], np.array([0, 0, 1])[part], np.array([[2.0], [5.0], [1.0]]))
+    for name, values in chunked.result().items():
+        np.testing.assert_allclose(values, scores[name])

@@ -107,13 +107,13 @@ def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: i
     RMSE) and metrics_by_series.csv. `season` is the run's (data.season, the frequency's) unless given."""
     import dataclasses
 
-    from forecast_cli.forecaster.panel import backtest_split, score_forecast
+    from forecast_cli.forecaster.panel import backtest_split, score_forecasts
     from forecast_cli.run.atomic import write_atomic, write_csv_atomic, write_json_atomic
 
     if cfg.season:
         prepared = dataclasses.replace(prepared, season=int(cfg.season))
     result = backtest_split(forward, plan, prepared, cfg.split, horizon, int(cfg.stride))
-    averages, rows = score_forecast(result, prepared)
+    averages, rows = score_forecasts([result], prepared, cfg.split)
     frame = panel_backtest_frame(result, prepared)
     write_atomic(target.backtest_csv, lambda handle: frame.to_csv(handle, index=False, float_format="%.7g"))
     write_csv_atomic(target.metrics_by_series_csv, rows)

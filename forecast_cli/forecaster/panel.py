@@ -7,14 +7,14 @@ with their own series' scaling, and the seasonal naive of OWA comes from the sam
 """
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
 
 from forecast_cli.data.panel import series_positions_of_windows
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import CHUNK
-from forecast_cli.metrics_competition import aggregate, mase_scale, naive_source_rows, score_series, series_rows
+from forecast_cli.metrics_competition import SeriesScores, aggregate, mase_scale, naive_source_rows, series_rows
 
 
 @dataclass
@@ -37,31 +37,29 @@ def insample_end(prepared, split: str, series: int) -> int:
     return ranges["val"][1] if split == "test" else ranges["train"][1]
 
 
-def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split: str) -> SplitForecast:
-    """The model's forecast of every window of `split` (forward: scaled inputs -> scaled outputs)."""
+def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split: str) -> Iterator[SplitForecast]:
+    """The model's forecast of every window of `split`, CHUNK windows at a time (forward: scaled inputs ->
+    scaled outputs): memory holds the split's rows and one chunk of windows, never all of them."""
     spec = prepared.spec
     if spec.steps_ahead != 1:
         raise ForecastError("per-series metrics need window.steps_ahead=1 (one value per label step)")
     part = prepared.splits[split]
-    series, row_in_segment = series_positions_of_windows(part.starts, part.lengths)
     first = np.array([0 if split == "all" else r[split][0] for r in prepared.ranges], dtype=np.int64)
-    window_rows = first[series] + row_in_segment  # row of the series where each window starts
-    label_rows = window_rows[:, None] + spec.label_start + np.arange(spec.label_width)  # [windows, label_width]
-    offsets = np.arange(spec.input_width)
-    outputs = []
-    for i in range(0, len(part.starts), CHUNK):
-        starts = part.starts[i : i + CHUNK]
-        inputs = part.values[starts[:, None] + offsets][:, :, spec.input_indices]  # [chunk, input_width, n_features]
-        outputs.append(np.asarray(forward(inputs), dtype=np.float64))
-    scaled = np.concatenate(outputs) if outputs else np.zeros((0, spec.label_width, spec.n_labels))
-    forecast = prepared.to_real(scaled, series, spec.label_columns)
     raw, starts_of_series = _concatenated(prepared.series.segments)
     labels = list(spec.label_indices)
-    actual = raw[starts_of_series[series][:, None] + label_rows][:, :, labels]
-    origin = window_rows + spec.input_width  # first row the window does not observe
-    naive_rows = naive_source_rows(label_rows, origin, prepared.season)
-    naive = raw[starts_of_series[series][:, None] + naive_rows][:, :, labels]
-    return SplitForecast(split, series, label_rows, actual, forecast, naive)
+    offsets = np.arange(spec.input_width)
+    for i in range(0, len(part.starts), CHUNK):
+        starts = part.starts[i : i + CHUNK]
+        series, row_in_segment = series_positions_of_windows(starts, part.lengths)
+        window_rows = first[series] + row_in_segment  # row of the series where each window starts
+        label_rows = window_rows[:, None] + spec.label_start + np.arange(spec.label_width)  # [chunk, label_width]
+        inputs = part.values[starts[:, None] + offsets][:, :, spec.input_indices]  # [chunk, input_width, n_features]
+        forecast = prepared.to_real(np.asarray(forward(inputs), dtype=np.float64), series, spec.label_columns)
+        actual = raw[starts_of_series[series][:, None] + label_rows][:, :, labels]
+        origin = window_rows + spec.input_width  # first row the window does not observe
+        naive_rows = naive_source_rows(label_rows, origin, prepared.season)
+        naive = raw[starts_of_series[series][:, None] + naive_rows][:, :, labels]
+        yield SplitForecast(split, series, label_rows, actual, forecast, naive)
 
 
 def _concatenated(segments) -> Tuple[np.ndarray, np.ndarray]:
@@ -83,7 +81,7 @@ def mase_scales(prepared, split: str) -> np.ndarray:
 def score_split(forward, prepared, split: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """The split's averages over series (real_mae, real_rmse, real_smape, mase, owa, naive_smape,
     naive_mase, series) and one row per series."""
-    return score_forecast(forecast_split(forward, prepared, split), prepared)
+    return score_forecasts(forecast_split(forward, prepared, split), prepared, split)
 
 
 def score_splits(forward, prepared, splits) -> Tuple[Dict[str, float], List[Dict[str, Any]]]:
@@ -126,12 +124,14 @@ def backtest_split(forward, plan, prepared, split: str, horizon: int, stride: in
     return SplitForecast(split, series, label_rows, actual, forecast, naive)
 
 
-def score_forecast(result: SplitForecast, prepared) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-    """Averages over series and one row per series of forecasts made on `result.split`."""
-    n_series = len(prepared.series.segments)
-    scales = mase_scales(prepared, result.split)
-    scores = score_series(result.actual, result.forecast, result.naive, result.series, scales, n_series)
-    return aggregate(scores), series_rows(prepared.series.ids, scores, split=result.split)
+def score_forecasts(chunks: Iterable[SplitForecast], prepared, split: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """Averages over series and one row per series of forecasts made on `split`."""
+    scores = SeriesScores(len(prepared.series.segments))
+    scales = mase_scales(prepared, split)
+    for chunk in chunks:
+        scores.update(chunk.actual, chunk.forecast, chunk.naive, chunk.series, scales)
+    result = scores.result()
+    return aggregate(result), series_rows(prepared.series.ids, result, split=split)
 
 
 @dataclass
