@@ -186,6 +186,17 @@ def test_prepare_splits_scales_per_series_and_reports_series_left_out(tmp_path, 
     assert record["data"]["left_out"]["all"] == {"count": 1, "ids": ["S4"]} and record["split"]["horizon"] == 2
 
 
+def test_history_keeps_the_most_recent_training_windows_of_every_series(tmp_path):
+    from forecast_cli.data.panel import recent_window_starts
+
+    np.testing.assert_array_equal(recent_window_starts([10, 5, 3], 4, 2), [5, 6, 10, 11])
+    path = write(tmp_path, HEADER + SERIES)
+    cfg = compose_data("data=tsf", f"data.path={path}", "data.missing=interpolate", "data.history=1")
+    train = prepare_data(cfg.data, cfg.window).splits["train"]
+    # 1 x horizon 2 = the last 2 windows of each training part: S1 (8 rows) starts 1, 2; S2 (6 rows) 0
+    np.testing.assert_array_equal(train.starts, [1, 2, 8])
+
+
 @pytest.mark.parametrize("kind", ["standard", "minmax", "meanabs"])
 def test_series_scaler_round_trip(tmp_path, kind):
     rng = np.random.default_rng(0)

@@ -44,6 +44,10 @@ class PanelDataConfig(DataConfig):
     # the seasonal period of MASE, OWA's naive forecast and model=seasonal_naive; null: from the frequency
     season: Optional[int] = None
     missing: str = "error"  # NaN / '?' values: error | ffill | interpolate (within each series) | drop (the rows)
+    # training windows only from the recent past: those whose labels end in the last round(history * horizon)
+    # rows of each series' training part (N-BEATS' history limit L_H; every series then gives about as many
+    # windows); null: every window of the training part
+    history: Optional[float] = None
     split: SplitConfig = dataclasses.field(default_factory=lambda: SplitConfig(protocol="competition"))
 
     def __post_init__(self) -> None:
@@ -51,6 +55,7 @@ class PanelDataConfig(DataConfig):
         require(self.horizon is None or self.horizon >= 1, "data.horizon", f"must be null or >= 1, got {self.horizon}")
         require(self.season is None or self.season >= 1, "data.season", f"must be null or >= 1, got {self.season}")
         require(self.lookback is None or self.lookback > 0, "data.lookback", f"must be null or > 0, got {self.lookback}")
+        require(self.history is None or self.history > 0, "data.history", f"must be null or > 0, got {self.history}")
         require(
             self.missing in MISSING_POLICIES,
             "data.missing",
@@ -127,6 +132,20 @@ def keep_trainable_series(series: SeriesData, cfg: SplitConfig, lookback: int, h
             "%d of %d series have no training rows and are left out: %s", len(dropped), len(ranges), shown(dropped)
         )
     return (subset(series, keep) if dropped else series), dropped
+
+
+def recent_window_starts(lengths: Sequence[int], total_width: int, count: int) -> "np.ndarray":
+    """Start rows (in the concatenation of the segments) of the last `count` windows of every segment: those
+    whose last row is among the segment's last `count` rows."""
+    import numpy as np
+
+    starts, offset = [], 0
+    for length in lengths:
+        last = length - total_width  # the last window's start in its segment
+        if last >= 0:
+            starts.append(offset + np.arange(max(last - count + 1, 0), last + 1, dtype=np.int64))
+        offset += length
+    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
 
 def short_series(ids: Sequence[str], lengths: Sequence[int], total_width: int) -> List[str]:

@@ -178,6 +178,9 @@ def prepare_data(
         if name == "test" and sum(lengths) == 0:
             continue
         starts = window_starts(lengths, spec.total_width)
+        history = getattr(data_cfg, "history", None)
+        if name == "train" and history and horizon:
+            starts = panel.recent_window_starts(lengths, spec.total_width, max(1, round(history * horizon)))
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
         if series.is_panel and name != "all":
             left_out[name] = panel.short_series(series.ids, lengths, spec.total_width)
