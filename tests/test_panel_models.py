@@ -14,7 +14,7 @@ from forecast_cli.models.layers import BasisExpansion
 from forecast_cli.models.layers.nbeats import harmonic_frequencies, trend_basis
 
 SPEC = resolve_window(WindowConfig(16, 4, 4, label_columns=["b"]), ["a", "b"], ["b"])  # 2 channels, label b
-TINY = {"stacks": 3, "units": 16, "trend_units": 8, "seasonality_units": 16, "layers": 2}
+TINY = {"stacks": 3, "units": 16, "trend_units": 8, "seasonality_units": 16, "layers": 2, "revin": False}
 
 
 def config(name="nbeats", **overrides):
@@ -28,7 +28,7 @@ def inputs(batch=5, spec=SPEC, seed=0):
 
 @pytest.mark.parametrize("kind", ["generic", "interpretable"])
 def test_nbeats_shapes_and_exact_save_load(tmp_path, kind):
-    model = build_model(config(kind=kind, blocks=2, share_weights=kind == "interpretable"), SPEC)
+    model = build_model(config(kind=kind, blocks=2, share_weights=kind == "interpretable", revin=kind == "generic"), SPEC)
     x = inputs()
     assert model.output_shape == (None, 4, 1)
     before = np.asarray(model(x))
