@@ -119,8 +119,9 @@ def keep_trainable_series(series: SeriesData, cfg: SplitConfig, lookback: int, h
     """The series that have training rows, and the ids of the others (left out: nothing to fit their
     scaling on, nothing to learn from them); a ForecastError when none is left."""
     ranges = series_ranges(series, cfg, lookback, horizon)
-    keep = [i for i, r in enumerate(ranges) if r["train"][1] > r["train"][0]]
-    dropped = [series.ids[i] for i in range(len(ranges)) if i not in set(keep)]
+    trainable = [r["train"][1] > r["train"][0] for r in ranges]
+    keep = [i for i, ok in enumerate(trainable) if ok]
+    dropped = [name for name, ok in zip(series.ids, trainable) if not ok]
     if not keep:
         raise ForecastError(
             f"none of the {len(ranges)} series has training rows under data.split.protocol={cfg.protocol}"
