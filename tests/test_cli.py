@@ -164,7 +164,7 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     models = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "model").glob("*.yaml"))
     assert result.returncode == 0 and f"model: {', '.join(models)}" in result.stdout
     assert "schema" not in result.stdout and "_base" not in result.stdout
-    assert "recipe: homl, tslib, tutorial\n" in result.stdout and "trainer: custom, fit\n" in result.stdout
+    assert "recipe: homl, panel, tslib, tutorial\n" in result.stdout and "trainer: custom, fit\n" in result.stdout
     experiments = [line for line in result.stdout.splitlines() if line.startswith("experiment: ")]
     assert len(experiments) == 1 and "tutorial/lstm" in experiments[0] and "homl/seq2seq_gru" in experiments[0]
     assert "tutorial_multi/ar_lstm" in experiments[0]

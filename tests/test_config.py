@@ -45,7 +45,7 @@ def test_default_trainer_pairs_batch_256_with_adam_5e3_and_the_source_recipes_ke
     tutorial = compose_train(["recipe=tutorial"]).trainer.callbacks.early_stopping
     assert (tutorial.patience, tutorial.min_delta_ratio) == (2, 0.0)  # the tutorial's own stop rule
     assert compose_train(["recipe=homl"]).trainer.callbacks.early_stopping is None
-    for recipe in ("tutorial", "homl", "tslib"):  # each source's rate schedule, not our plateau rule
+    for recipe in ("tutorial", "homl", "tslib", "panel"):  # each its own rate schedule, not our plateau rule
         assert compose_train([f"recipe={recipe}"]).trainer.callbacks.reduce_lr is None
     # the command line still wins over a recipe's learning rate, and an experiment's recipe over the default
     assert compose_train(["recipe=tutorial", "optimizer.learning_rate=0.02"]).optimizer.learning_rate == 0.02
@@ -97,7 +97,7 @@ def test_schema_defaults_never_contradict_the_yaml_of_their_option():
                     continue
                 if default != "???" and composed.get(key, default) != default:
                     contradictions.append(f"{group}={name} {key}: schema {default!r}, yaml {composed[key]!r}")
-    assert len(schemas["model"]) == 19 and len(schemas["trainer"]) == 2
+    assert len(schemas["model"]) == 21 and len(schemas["trainer"]) == 2
     assert contradictions == []
 
 

@@ -65,6 +65,8 @@ def backtest_job(cfg) -> None:
     season = int(cfg.season or seasonal_period(frequency))
     split = prepared.splits[cfg.split]
     forward = inference_function(restored.load_model())
+    if prepared.is_panel:
+        return backtest_panel_job(cfg, run, target, prepared, plan, horizon, lambda x: forward(x).numpy())
     backtest = run_backtest(
         lambda x: forward(x).numpy(), plan, split.values, split.lengths, restored.scaler, horizon, int(cfg.stride)
     )
@@ -97,6 +99,72 @@ def backtest_job(cfg) -> None:
     })
     print_summary(metrics, f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(backtest.origins)} origins)")
     print(f"backtest: {target.root}", flush=True)
+
+
+def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: int, forward) -> None:
+    """Every origin of every series of the split: backtest.csv (id, origin, timestamp or row, step, column,
+    actual, forecast), metrics.json (averages over series: sMAPE, MASE, OWA vs the seasonal naive, MAE,
+    RMSE) and metrics_by_series.csv. `season` is the run's (data.season, the frequency's) unless given."""
+    import dataclasses
+
+    from forecast_cli.forecaster.panel import backtest_split, score_forecasts
+    from forecast_cli.run.atomic import write_atomic, write_csv_atomic, write_json_atomic
+
+    if cfg.season:
+        prepared = dataclasses.replace(prepared, season=int(cfg.season))
+    result = backtest_split(forward, plan, prepared, cfg.split, horizon, int(cfg.stride))
+    averages, rows = score_forecasts([result], prepared, cfg.split)
+    frame = panel_backtest_frame(result, prepared)
+    write_atomic(target.backtest_csv, lambda handle: frame.to_csv(handle, index=False, float_format="%.7g"))
+    write_csv_atomic(target.metrics_by_series_csv, rows)
+    summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": int(len(result.series)),
+               "season": prepared.season, **averages}
+    write_json_atomic(target.metrics_json, summary)
+    write_json_atomic(target.run_json, {
+        "task": "backtest",
+        "created_at": utc_now(),
+        "forecast_version": __version__,
+        "source_run": str(run.root.resolve()),
+        "data": {"source": prepared.series.source, "sha256": prepared.series.sha256, "series": len(prepared.series.ids)},
+        "split": cfg.split,
+        "horizon": horizon,
+        "stride": int(cfg.stride),
+        "method": "recursive" if horizon > plan.direct_steps else "direct",
+        "direct_steps": plan.direct_steps,
+        "origins": int(len(result.series)),
+        "season": prepared.season,
+    })
+    from forecast_cli.commands.report import metrics_table, print_table
+
+    title = f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(result.series)} origins in {averages['series']} series)"
+    print_table(metrics_table(title, [{"": "mean over series", **averages}], [""]))
+    print(f"backtest: {target.root}", flush=True)
+
+
+def panel_backtest_frame(result, prepared):
+    """One row per origin, step and label column of a panel's backtest, real units."""
+    import numpy as np
+    import pandas as pd
+
+    from forecast_cli.data.timestamps import format_timestamps
+
+    n_origins, horizon, _ = result.forecast.shape
+    series = np.repeat(result.series, horizon)
+    rows = result.label_rows.reshape(-1)
+    origin = np.repeat(result.label_rows[:, 0] - 1, horizon)
+    frame = pd.DataFrame({"id": np.asarray(prepared.series.ids, dtype=object)[series]})
+    if prepared.series.timestamps is not None:
+        stamps = prepared.series.timestamps
+        frame["origin"] = format_timestamps([stamps[s][r] for s, r in zip(series, origin)])
+        frame["timestamp"] = format_timestamps([stamps[s][r] for s, r in zip(series, rows)])
+    else:
+        frame["origin"], frame["row"] = origin, rows
+    frame["step"] = np.tile(np.arange(1, horizon + 1), n_origins)
+    parts = [
+        frame.assign(column=c, actual=result.actual[:, :, j].reshape(-1), forecast=result.forecast[:, :, j].reshape(-1))
+        for j, c in enumerate(prepared.spec.label_columns)
+    ]
+    return pd.concat(parts, ignore_index=True)
 
 
 def write_backtest_csv(path: Path, backtest, split, row_offset: Optional[int]) -> None:

@@ -13,11 +13,12 @@ from forecast_cli.commands.base import PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import METRICS, REAL_METRICS
+from forecast_cli.metrics_competition import PANEL_METRICS
 from forecast_cli.published import published_figure
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, SweepDir, runs_below
 from forecast_cli.run.sweep import job_overrides
 
-CHART_METRICS = METRICS + REAL_METRICS
+CHART_METRICS = METRICS + REAL_METRICS + tuple(m for m in PANEL_METRICS if m not in REAL_METRICS + ("mase_undefined_series",))
 
 PARSER = argparse.ArgumentParser(
     prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."

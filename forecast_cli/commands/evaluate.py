@@ -49,9 +49,18 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     split = prepared.splits[cfg.split]
     batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
     dataset = make_dataset(split.values, split.starts, prepared.spec, batch, shuffle=False, seed=0)
-    to_real = LabelUnscaler(prepared.scaler, prepared.spec)
+    # a panel's real-unit metrics are per series, averaged over series (forecaster/panel.py)
+    to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
     computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
     metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
+    if prepared.is_panel:
+        from forecast_cli.forecaster.panel import score_splits
+        from forecast_cli.metrics import inference_function
+
+        forward = inference_function(model)
+        by_series, rows = score_splits(lambda x: forward(x).numpy(), prepared, [cfg.split])
+        metrics.update(by_series)
+        write_csv_atomic(run.evaluation_by_series_csv, rows)
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
@@ -62,6 +71,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         "data": {"source": prepared.series.source, "sha256": prepared.series.sha256},
         "same_data_as_training": same_data,
         "windows": len(split.starts),
+        **({"series_metrics": str(run.evaluation_by_series_csv)} if prepared.is_panel else {}),
         "metrics": metrics,
         "max_abs_diff_vs_training": max(differences.values()) if differences else None,
     }

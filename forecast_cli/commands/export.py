@@ -78,9 +78,14 @@ def export_target(cfg) -> Target:
 def last_input_window(prepared):
     """[input_width, n_features]: the last input_width rows of the run's data (of its last series long
     enough), input columns, real units."""
-    spec = prepared.spec
-    segment = next(s for s in reversed(prepared.series.segments) if len(s) >= spec.input_width)
-    return segment[-spec.input_width :, spec.input_indices]
+    segment = prepared.series.segments[last_window_series(prepared)]
+    return segment[-prepared.spec.input_width :, prepared.spec.input_indices]
+
+
+def last_window_series(prepared) -> int:
+    """The position of the last series with at least one input window of rows."""
+    width = prepared.spec.input_width
+    return next(i for i in reversed(range(len(prepared.series.segments))) if len(prepared.series.segments[i]) >= width)
 
 
 def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Optional[int]]]:
@@ -88,7 +93,14 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     import numpy as np
 
     from forecast_cli.run.restore import restore_run
-    from forecast_cli.run.serving import INPUT_NAME, OUTPUT_NAME, SIGNATURE, raw_unit_archive
+    from forecast_cli.run.serving import (
+        INPUT_NAME,
+        OUTPUT_NAME,
+        SERIES_INPUT_NAME,
+        SIGNATURE,
+        per_series_archive,
+        raw_unit_archive,
+    )
 
     restored = restore_run(target.run, cfg.data, cfg.allow_incomplete)
     prepared = restored.prepare(["all"])
@@ -99,11 +111,20 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     exports, final = target.exports, target.exports.version_dir(target.version)
     staging = exports.staging_dir(target.version)
     try:
-        raw_unit_archive(model, restored.scaler, prepared.spec).write_out(str(staging), verbose=False)
+        if restored.series_scaler is None:
+            archive = raw_unit_archive(model, restored.scaler, prepared.spec)
+            inputs = {INPUT_NAME: window[None].astype(np.float32)}
+            instances = window[None].tolist()
+        else:  # each window names its series: its row in series_scaler.json
+            archive = per_series_archive(model, restored.series_scaler, prepared.spec)
+            series = int(prepared.series_positions()[last_window_series(prepared)])
+            inputs = {INPUT_NAME: window[None].astype(np.float32), SERIES_INPUT_NAME: np.array([series], dtype=np.int32)}
+            instances = [{INPUT_NAME: window.tolist(), SERIES_INPUT_NAME: series}]
+        archive.write_out(str(staging), verbose=False)
         loaded = tf.saved_model.load(str(staging))  # referenced while its signature runs (STACK.md)
         signature = loaded.signatures[SIGNATURE]
-        answer = signature(**{INPUT_NAME: tf.constant(window[None], tf.float32)})[OUTPUT_NAME].numpy()
-        request = {"signature_name": SIGNATURE, "instances": window[None].tolist()}
+        answer = signature(**{k: tf.constant(v) for k, v in inputs.items()})[OUTPUT_NAME].numpy()
+        request = {"signature_name": SIGNATURE, "instances": instances}
         write_json_atomic(exports.example_request_json(staging), request)
         response = {"predictions": answer.astype(np.float64).tolist()}
         write_json_atomic(exports.expected_response_json(staging), response)
@@ -134,7 +155,8 @@ def shape_text(dims: List[Optional[int]]) -> str:
 def summary(target: Target, final: Path, input_shape, output_shape) -> str:
     name, model_dir = target.exports.name, target.exports.model_dir.resolve()
     request, response = target.exports.example_request_json(final), target.exports.expected_response_json(final)
-    signature = f"inputs float32 {shape_text(input_shape)} -> forecast float32 {shape_text(output_shape)}"
+    series = ", series int32 (-1) (rows of the run's series_scaler.json)" if (target.run.series_scaler_json).is_file() else ""
+    signature = f"inputs float32 {shape_text(input_shape)}{series} -> forecast float32 {shape_text(output_shape)}"
     return "\n".join(
         [
             f"exported {target.run.root} as {final} (TF Serving model '{name}', version {target.version})",

@@ -50,6 +50,8 @@ def predict_job(cfg) -> None:
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
     series = restored.load_series(1)  # series_history checks the rows it needs
     check_same_columns(series, restored.scaler)
+    if series.is_panel:
+        return predict_panel_job(cfg, run, restored, series, target)
     spec = resolve_window(restored.config.window, series.columns, series.targets)
     plan = ForecastPlan(spec, derived_columns=series.derived_columns())
     history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
@@ -78,6 +80,49 @@ def predict_job(cfg) -> None:
         "last": rows[-1].get("timestamp", horizon),
     })
     print_prediction(rows, f"{run.root.name}: {horizon} steps, {prediction.method}")
+    print(f"predictions: {target.predictions_csv}", flush=True)
+
+
+def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) -> None:
+    """Every series' next `horizon` steps: predictions.csv holds one row per (series, step)."""
+    from forecast_cli.data.panel import data_window, left_out_record, shown
+    from forecast_cli.data.window import resolve_window
+    from forecast_cli.forecaster.panel import predict_panel, prediction_frame
+    from forecast_cli.forecaster.plan import ForecastPlan
+    from forecast_cli.metrics import inference_function
+    from forecast_cli.run.atomic import write_atomic, write_json_atomic
+
+    spec = resolve_window(data_window(restored.config.window, restored.data, series), series.columns, series.targets)
+    plan = ForecastPlan(spec, derived_columns=series.derived_columns())
+    horizon = int(cfg.horizon or plan.direct_steps)
+    plan.check_horizon(horizon)
+    frequency = run.record().get("data", {}).get("frequency") or series.frequency
+    forward = inference_function(restored.load_model())
+    prediction = predict_panel(
+        lambda x: forward(x).numpy(), plan, series, restored.scaler, restored.series_scaler, horizon, frequency
+    )
+    for why, ids in prediction.left_out.items():
+        log.warning("%d series left out (%s): %s", len(ids), why.replace("_", " "), shown(ids))
+    frame = prediction_frame(prediction)
+    write_atomic(target.predictions_csv, lambda handle: frame.to_csv(handle, index=False, float_format="%.7g"))
+    write_json_atomic(target.run_json, {
+        "task": "predict",
+        "created_at": utc_now(),
+        "forecast_version": __version__,
+        "source_run": str(run.root.resolve()),
+        "data": {"source": series.source, "sha256": series.sha256, "rows": series.n_rows, "series": len(series.segments)},
+        "horizon": horizon,
+        "method": prediction.method,
+        "direct_steps": prediction.direct_steps,
+        "frequency": frequency,
+        "label_columns": prediction.label_columns,
+        "series_forecast": len(prediction.ids),
+        "left_out": left_out_record(prediction.left_out),
+    })
+    from forecast_cli.data.real_units import readable
+
+    rows = [{k: readable(v) if isinstance(v, float) else v for k, v in row.items()} for row in frame.head(2 * horizon).to_dict("records")]
+    print_prediction(rows, f"{run.root.name}: {len(prediction.ids)} series x {horizon} steps, {prediction.method} (first 2 series)")
     print(f"predictions: {target.predictions_csv}", flush=True)
 
 

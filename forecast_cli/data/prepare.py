@@ -1,13 +1,15 @@
 """From a `data` and a `window` config to scaled per-split arrays and window start indices."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from forecast_cli.data import panel
 from forecast_cli.data.loaders import load_series
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
+from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
 from forecast_cli.data.split import SPLITS, scaler_ddof, split_bounds, split_ranges, split_segments, split_series
 from forecast_cli.data.timestamps import format_timestamps, infer_frequency
 from forecast_cli.data.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
@@ -34,6 +36,29 @@ class PreparedData:
     # cut by time), or series indices when whole series are split
     split_ranges: Dict[str, List[int]]
     frequency: Optional[str] = None  # the pandas offset alias the timestamps step by
+    # a panel (data=panel, data=tsf): segment i of every split is series i (series.ids[i])
+    series_scaler: Optional[SeriesScaler] = None  # per-series scaling; `scaler` is then the identity
+    season: int = 1  # the seasonal period (MASE, the naive forecast of OWA, model=seasonal_naive)
+    horizon: Optional[int] = None  # the competition protocol's horizon
+    ranges: Optional[List[Dict[str, Tuple[int, int]]]] = None  # panel: [start, end) of every split of every series
+    left_out: Optional[Dict[str, List[str]]] = None  # panel: ids left out of every split ("all") or of one
+
+    @property
+    def is_panel(self) -> bool:
+        return self.series.is_panel
+
+    def series_positions(self) -> np.ndarray:
+        """Row of every series of the data in the series scaler (identity order without one)."""
+        if self.series_scaler is None:
+            return np.arange(len(self.series.segments))
+        return self.series_scaler.positions(self.series.ids)
+
+    def to_real(self, values: np.ndarray, series: np.ndarray, columns) -> np.ndarray:
+        """Scaled values [n, ..., len(columns)] of the series at data positions `series` [n] in real units."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.series_scaler is None:
+            return self.scaler.inverse_transform(values, list(columns))
+        return self.series_scaler.inverse_rows(values, self.series_positions()[series], list(columns))
 
     @property
     def single_series_by_time(self) -> bool:
@@ -63,9 +88,10 @@ class PreparedData:
                 "columns": list(spec.columns),
                 "frequency": self.frequency,
                 **self._time_range(),
+                **self._panel_record(),
             },
-            "split": {"protocol": self.split_protocol, "ranges": self.split_ranges},
-            "scaler": {"kind": self.scaler.kind, **({"ddof": self.scaler.ddof} if self.scaler.ddof is not None else {})},
+            "split": {"protocol": self.split_protocol, "ranges": self.split_ranges, **({"horizon": self.horizon} if self.horizon else {})},
+            "scaler": self._scaler_record(),
             "rows": self.row_counts(),
             "windows": self.window_counts(),
             "window": {
@@ -82,39 +108,76 @@ class PreparedData:
     def _time_range(self) -> Dict[str, str]:
         if self.series.timestamps is None:
             return {}
-        dates = self.series.timestamps[0]
-        if not len(dates):
+        dated = [d for d in self.series.timestamps if len(d)]
+        if not dated:
             return {}
-        start, end = format_timestamps([dates[0], dates[-1]])
+        start, end = format_timestamps([min(d[0] for d in dated), max(d[-1] for d in dated)])
         return {"start": start, "end": end}
+
+    def _scaler_record(self) -> Dict[str, Any]:
+        if self.series_scaler is not None:
+            return {"kind": self.series_scaler.kind, "per_series": True}
+        return {"kind": self.scaler.kind, **({"ddof": self.scaler.ddof} if self.scaler.ddof is not None else {})}
+
+    def _panel_record(self) -> Dict[str, Any]:
+        if not self.is_panel:
+            return {}
+        return {
+            "season": self.season,
+            "horizon": self.horizon,
+            "scaling": "per_series" if self.series_scaler is not None else "global",
+            "left_out": panel.left_out_record(self.left_out or {}),
+        }
 
 
 def prepare_data(
-    data_cfg, window_cfg, scaler: Optional[Scaler] = None, wanted: Sequence[str] = SPLITS
+    data_cfg,
+    window_cfg,
+    scaler: Optional[Scaler] = None,
+    wanted: Sequence[str] = SPLITS,
+    series_scaler: Optional[SeriesScaler] = None,
 ) -> PreparedData:
     """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
 
     `wanted` lists the splits to build; "all" stands for the whole data as one split. A test split
-    without rows (the run trains on every row) is left out.
+    without rows (the run trains on every row) is left out. A panel is scaled per series when
+    data.per_series is true (`series_scaler`: a run's saved one; `scaler` is then the identity).
     """
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
-    spec = resolve_window(window_cfg, series.columns, series.targets)
-    parts = split_series(series, data_cfg.split, lookback=spec.label_start)
+    spec = resolve_window(panel.data_window(window_cfg, data_cfg, series), series.columns, series.targets)
+    horizon = panel.split_horizon(data_cfg, series, spec.label_width)
+    left_out: Dict[str, List[str]] = {}
+    if series.is_panel:
+        series, left_out["all"] = panel.keep_trainable_series(series, data_cfg.split, spec.label_start, horizon)
+    parts = split_series(series, data_cfg.split, lookback=spec.label_start, horizon=horizon)
     parts["all"] = series.segments
     dates = None
     if series.timestamps is not None:
-        dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start)
+        dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start, horizon)
         dates["all"] = series.timestamps
+    per_series = series.is_panel and bool(getattr(data_cfg, "per_series", False))
     if scaler is None:
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
         if len(train_rows) == 0:
             raise ForecastError("the train split is empty: use more data or raise data.split.train")
-        scaler = fit_scaler(
-            data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range, scaler_ddof(data_cfg.split)
-        )
+        if per_series:
+            series_scaler = fit_series_scaler(
+                data_cfg.scaler, parts["train"], series.ids, series.columns, data_cfg.scaler_range
+            )
+            scaler = fit_scaler("none", train_rows, series.columns, data_cfg.scaler_range)
+        else:
+            scaler = fit_scaler(
+                data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range, scaler_ddof(data_cfg.split)
+            )
     else:
         check_same_columns(series, scaler)
+    if series_scaler is not None and list(series_scaler.columns) != list(series.columns):
+        raise ForecastError(
+            f"the data's columns {series.columns} differ from the run's series_scaler.json columns {series_scaler.columns}: "
+            "give a file with the same columns as the training data"
+        )
+    positions = series_scaler.positions(series.ids) if series_scaler is not None else None
     check_fits_float32(series, scaler)
     splits = {}
     for name in wanted:
@@ -123,8 +186,18 @@ def prepare_data(
         if name == "test" and sum(lengths) == 0:
             continue
         starts = window_starts(lengths, spec.total_width)
+        history = getattr(data_cfg, "history", None)
+        if name == "train" and history and horizon:
+            starts = panel.recent_window_starts(lengths, spec.total_width, max(1, round(history * horizon)))
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
-        values = scaler.transform(np.concatenate(segments)).astype(np.float32)
+        if series.is_panel and name != "all":
+            left_out[name] = panel.short_series(series.ids, lengths, spec.total_width)
+        if positions is not None:
+            offset, scale = series_scaler.offset[positions], series_scaler.scale[positions]
+            scaled = [(segment - offset[i]) / scale[i] for i, segment in enumerate(segments)]
+            values = np.concatenate(scaled).astype(np.float32) if scaled else np.zeros((0, len(series.columns)), np.float32)
+        else:
+            values = scaler.transform(np.concatenate(segments)).astype(np.float32)
         splits[name] = PreparedSplit(
             values=values,
             starts=starts,
@@ -132,14 +205,22 @@ def prepare_data(
             lengths=lengths,
             timestamps=None if dates is None else np.concatenate(dates[name]),
         )
+    frequency = series.frequency or (None if series.timestamps is None else infer_frequency(series.timestamps[0]))
+    if series.is_panel:
+        panel.report_left_out(left_out, len(series.segments), spec.total_width)
     return PreparedData(
         series=series,
         spec=spec,
         scaler=scaler,
         splits=splits,
         split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
-        split_ranges=_ranges(series, data_cfg.split, spec.label_start),
-        frequency=None if series.timestamps is None else infer_frequency(series.timestamps[0]),
+        split_ranges=_ranges(series, data_cfg.split, spec.label_start, horizon),
+        frequency=frequency,
+        series_scaler=series_scaler,
+        season=panel.season_of(data_cfg, series, frequency),
+        horizon=horizon,
+        ranges=panel.series_ranges(series, data_cfg.split, spec.label_start, horizon) if series.is_panel else None,
+        left_out=left_out if series.is_panel else None,
     )
 
 
@@ -176,10 +257,10 @@ def check_fits_float32(series: SeriesData, scaler: Scaler) -> None:
         )
 
 
-def _ranges(series: SeriesData, cfg, lookback: int) -> Dict[str, List[int]]:
+def _ranges(series: SeriesData, cfg, lookback: int, horizon: Optional[int] = None) -> Dict[str, List[int]]:
     if series.split_by == SPLIT_BY_SERIES:
         val_start, test_start = split_bounds(len(series.segments), cfg)
         bounds = {"train": (0, val_start), "val": (val_start, test_start), "test": (test_start, len(series.segments))}
     else:
-        bounds = split_ranges(len(series.segments[0]), cfg, lookback)
+        bounds = split_ranges(len(series.segments[0]), cfg, lookback, horizon)
     return {name: [int(start), int(end)] for name, (start, end) in bounds.items()}

@@ -9,7 +9,8 @@ from forecast_cli.run.atomic import read_json, write_json_atomic
 if TYPE_CHECKING:
     import numpy as np
 
-SCALERS = ("standard", "minmax", "none")
+# meanabs: x / mean(|x|) of the training rows, the series' own level (DeepAR's scaling; keeps zero at zero)
+SCALERS = ("standard", "minmax", "none", "meanabs")
 
 
 @dataclass
@@ -80,6 +81,8 @@ def fit_scaler(
         spread = np.where(data_max > data_min, data_max - data_min, 1.0)
         scale = spread / (high - low)
         offset = data_min - low * scale
+    elif kind == "meanabs":
+        offset, scale = np.zeros(n_features), np.abs(train).mean(axis=0)
     else:
         raise ValueError(f"unknown scaler kind {kind!r}")
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)

@@ -24,6 +24,17 @@ class SeriesData:
     # the columns a loader derives from the timestamps alone (the Jena time of day and of year),
     # computed for any timestamps: a recursive forecast knows them for future steps too
     time_features: "Optional[Callable[[pd.DatetimeIndex], Dict[str, np.ndarray]]]" = None
+    # a panel (data=panel, data=tsf): the name of every segment, one series each, cut by time
+    ids: Optional[List[str]] = None
+    # what the data itself declares (a .tsf header's @horizon and @frequency; a panel's data.horizon,
+    # data.season): None where it declares nothing
+    horizon: Optional[int] = None
+    season: Optional[int] = None
+    frequency: Optional[str] = None  # a pandas offset alias; None: inferred from the timestamps
+
+    @property
+    def is_panel(self) -> bool:
+        return self.ids is not None
 
     @property
     def n_rows(self) -> int:

@@ -7,6 +7,9 @@ window's input part), so that their first target is the split's first row. Each 
 validation share (tutorial 0.2, ltsf 0.1) and its source's standard deviation (tutorial: pandas'
 ddof=1; ltsf: scikit-learn's StandardScaler, ddof=0).
 SPLIT_BY_SERIES assigns whole series instead (the Hands-On ML protocol for many short series).
+competition (M3, M4, tourism, the Monash archive): the last `horizon` rows of every series are its test,
+the `horizon` rows before them its validation, the rest its training; validation and test start
+`lookback` rows early, as under ltsf. The fractions are not used.
 """
 
 from dataclasses import dataclass
@@ -20,10 +23,11 @@ if TYPE_CHECKING:
 
 SPLITS = ("train", "val", "test")
 # tutorial: windows inside each split; ltsf (Time-Series-Library): validation and test windows look
-# back into the previous split, so that their first target is the split's first row
-PROTOCOLS = ("tutorial", "ltsf")
-DEFAULT_VAL = {"tutorial": 0.2, "ltsf": 0.1}  # tutorial 70/20/10, TSLib 70/10/20
-SCALER_DDOF = {"tutorial": 1, "ltsf": 0}  # pandas' DataFrame.std; scikit-learn's StandardScaler
+# back into the previous split, so that their first target is the split's first row; competition: the
+# last horizon rows of every series are its test, the horizon before them its validation
+PROTOCOLS = ("tutorial", "ltsf", "competition")
+DEFAULT_VAL = {"tutorial": 0.2, "ltsf": 0.1, "competition": 0.2}  # tutorial 70/20/10, TSLib 70/10/20 (competition: unused)
+SCALER_DDOF = {"tutorial": 1, "ltsf": 0, "competition": 1}  # pandas' DataFrame.std; scikit-learn's StandardScaler
 
 
 @dataclass
@@ -75,8 +79,10 @@ def split_bounds(n: int, cfg: SplitConfig) -> Tuple[int, int]:
     return int(n * cfg.train), int(n * round(cfg.train + val_share(cfg), 12))
 
 
-def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int, int]]:
-    """[start, end) rows of each split of a series of n rows."""
+def split_ranges(n: int, cfg: SplitConfig, lookback: int, horizon: Optional[int] = None) -> Dict[str, Tuple[int, int]]:
+    """[start, end) rows of each split of a series of n rows (`horizon`: the competition protocol's)."""
+    if cfg.protocol == "competition":
+        return competition_ranges(n, horizon, lookback)
     if cfg.protocol == "tutorial":
         val_start, test_start = split_bounds(n, cfg)
         return {"train": (0, val_start), "val": (val_start, test_start), "test": (test_start, n)}
@@ -98,12 +104,31 @@ def split_ranges(n: int, cfg: SplitConfig, lookback: int) -> Dict[str, Tuple[int
     }
 
 
-def split_series(data: SeriesData, cfg: SplitConfig, lookback: int = 0) -> "Dict[str, List[np.ndarray]]":
+def competition_ranges(n: int, horizon: Optional[int], lookback: int) -> Dict[str, Tuple[int, int]]:
+    """The last `horizon` rows test, the `horizon` before them validation, the rest training; validation
+    and test lead by `lookback` rows. A series of 2 * horizon rows or fewer has no training rows."""
+    if horizon is None or horizon < 1:
+        raise ForecastError(
+            "data.split.protocol=competition needs the forecast horizon: set data.horizon (a .tsf file's @horizon gives it)"
+        )
+    test_start, val_start = max(n - horizon, 0), max(n - 2 * horizon, 0)
+    return {
+        "train": (0, val_start),
+        "val": (max(val_start - lookback, 0), test_start),
+        "test": (max(test_start - lookback, 0), n),
+    }
+
+
+def split_series(
+    data: SeriesData, cfg: SplitConfig, lookback: int = 0, horizon: Optional[int] = None
+) -> "Dict[str, List[np.ndarray]]":
     """The segments of each split; `lookback` rows of the previous split lead val and test under ltsf."""
-    return split_segments(data.segments, data.split_by, cfg, lookback)
+    return split_segments(data.segments, data.split_by, cfg, lookback, horizon)
 
 
-def split_segments(segments: list, split_by: str, cfg: SplitConfig, lookback: int = 0) -> Dict[str, list]:
+def split_segments(
+    segments: list, split_by: str, cfg: SplitConfig, lookback: int = 0, horizon: Optional[int] = None
+) -> Dict[str, list]:
     """`split_series` for any arrays aligned with the series' rows (values, or their timestamps)."""
     if split_by == SPLIT_BY_SERIES:
         val_start, test_start = split_bounds(len(segments), cfg)
@@ -114,6 +139,6 @@ def split_segments(segments: list, split_by: str, cfg: SplitConfig, lookback: in
         }
     parts: Dict[str, list] = {name: [] for name in SPLITS}
     for segment in segments:
-        for name, (start, end) in split_ranges(len(segment), cfg, lookback).items():
+        for name, (start, end) in split_ranges(len(segment), cfg, lookback, horizon).items():
             parts[name].append(segment[start:end])
     return parts

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from forecast_cli.data.panel import series_positions_of_windows
 from forecast_cli.data.real_units import readable
 from forecast_cli.data.timestamps import format_timestamps
 
@@ -50,6 +51,12 @@ def last_window_forecast(model, prepared) -> Optional[WindowForecast]:
     labels = window[spec.label_start : spec.label_start + spec.label_width][:, spec.label_indices]
     predicted = np.asarray(model(inputs, training=False))[0]  # [label_width, n_labels]
     inverse = prepared.scaler.inverse_transform
+    if prepared.is_panel:  # the window's own series' scaling
+        (series,), _ = series_positions_of_windows(np.array([start]), split.lengths)
+
+        def inverse(values, columns):
+            return prepared.to_real(values[None], np.array([series]), columns)[0]
+
     past = window[: spec.input_width][:, spec.label_indices].astype(np.float64)
     kind, x = _window_x(prepared, name, start, spec.total_width)
     return WindowForecast(

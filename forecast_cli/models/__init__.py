@@ -9,11 +9,14 @@ from forecast_cli.registry import Registry
 MODELS = Registry("model", "forecast_cli.models")
 
 
-def build_model(cfg, spec):
+def build_model(cfg, spec, season: int = 1):
     """A Keras model mapping [batch, input_width, n_features] -> [batch, label_width, n_labels].
 
     With `model.revin=true` the family's model sits between a RevIN normalization of its inputs and the
-    denormalization of its forecast (models/base.py `with_revin`): no family applies RevIN itself."""
+    denormalization of its forecast (models/base.py `with_revin`): no family applies RevIN itself.
+    `season`: the data's seasonal period, for a family whose `model.season` is null."""
+    import dataclasses
+
     from omegaconf import OmegaConf
 
     import forecast_cli.models.layers  # noqa: F401  (registers the custom layers)
@@ -21,6 +24,8 @@ def build_model(cfg, spec):
 
     entry = MODELS.get(cfg.name)
     typed = OmegaConf.to_object(cfg) if OmegaConf.is_config(cfg) else cfg
+    if getattr(typed, "season", 0) is None:
+        typed = dataclasses.replace(typed, season=int(season))
     typed.check_window(spec)
     model = entry.implementation(typed, spec)
     return with_revin(model, spec, bool(typed.revin_affine)) if typed.revin else model

@@ -51,6 +51,11 @@ class RunDir:
     model_keras = property(lambda self: self.root / "model.keras")
     saved_model_dir = property(lambda self: self.root / "saved_model")
     scaler_json = property(lambda self: self.root / "scaler.json")
+    # a panel scaled per series: every series' scaling (scaler.json is then the identity)
+    series_scaler_json = property(lambda self: self.root / "series_scaler.json")
+    # a panel: every series' real-unit metrics on every split (sMAPE, MASE, ...), one row per split and series
+    metrics_by_series_csv = property(lambda self: self.root / "metrics_by_series.csv")
+    evaluation_by_series_csv = property(lambda self: self.root / "evaluation_by_series.csv")
     evaluation_json = property(lambda self: self.root / "evaluation.json")
     checkpoint_npz = property(lambda self: self.root / "checkpoint.npz")
     forecast_csv = property(lambda self: self.root / "forecast.csv")
@@ -168,6 +173,7 @@ class BacktestDir:
 
     backtest_csv = property(lambda self: self.root / "backtest.csv")
     metrics_json = property(lambda self: self.root / "metrics.json")
+    metrics_by_series_csv = property(lambda self: self.root / "metrics_by_series.csv")  # a panel's, per series
     error_by_step_png = property(lambda self: self.root / "error_by_step.png")
     forecasts_png = property(lambda self: self.root / "forecasts.png")
     run_json = property(lambda self: self.root / "run.json")

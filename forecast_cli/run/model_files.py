@@ -9,10 +9,10 @@ from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import RunDir
 
 
-def save_model(model, run: RunDir, spec, scaler) -> None:
+def save_model(model, run: RunDir, spec, scaler, series_scaler=None) -> None:
     """`model.keras` (full model, reloadable, scaled values) and `saved_model/` (serving, real units:
-    the scaler is in the graph; see `run/serving.py`)."""
-    from forecast_cli.run.serving import raw_unit_archive
+    the scaler, or the per-series scaler, is in the graph; see `run/serving.py`)."""
+    from forecast_cli.run.serving import per_series_archive, raw_unit_archive
 
     # written beside their final names and renamed into place: a full disk or a kill mid-save never
     # leaves a truncated model.keras or a partial saved_model/ under the final names
@@ -21,7 +21,8 @@ def save_model(model, run: RunDir, spec, scaler) -> None:
     try:
         model.save(staged_keras)
         shutil.rmtree(staged_export, ignore_errors=True)
-        raw_unit_archive(model, scaler, spec).write_out(str(staged_export), verbose=False)
+        archive = raw_unit_archive(model, scaler, spec) if series_scaler is None else per_series_archive(model, series_scaler, spec)
+        archive.write_out(str(staged_export), verbose=False)
         os.replace(staged_keras, run.model_keras)
         shutil.rmtree(run.saved_model_dir, ignore_errors=True)
         os.replace(staged_export, run.saved_model_dir)

@@ -4,11 +4,12 @@ loader's schema, its saved scaler and, on demand, its model (safe_mode: no code 
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from omegaconf import OmegaConf
 
 from forecast_cli.data.scaling import Scaler
+from forecast_cli.data.series_scaling import SeriesScaler
 from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import COMPLETED, RunDir
@@ -20,6 +21,7 @@ class RestoredRun:
     config: Any  # the run's own config.yaml
     data: Any  # its data config, with the command's overrides
     scaler: Scaler
+    series_scaler: Optional[SeriesScaler] = None  # a panel scaled per series
 
     def load_series(self, total_window: int):
         """The run's data as its loader reads it (SeriesData), from files already on disk."""
@@ -36,7 +38,9 @@ class RestoredRun:
         from forecast_cli.data.prepare import prepare_data
 
         with downloads_refused():
-            prepared = prepare_data(self.data, self.config.window, scaler=self.scaler, wanted=splits)
+            prepared = prepare_data(
+                self.data, self.config.window, scaler=self.scaler, wanted=splits, series_scaler=self.series_scaler
+            )
         if "test" in splits and not prepared.has_test:
             raise ForecastError(
                 f"run {self.run.root} has no test split: it trained on every row (a test share of 0); use split=val"
@@ -60,7 +64,17 @@ def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: b
         scaler = Scaler.load(run.scaler_json)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ForecastError(f"cannot read {run.scaler_json} ({type(exc).__name__}: {exc}): it is not a saved scaler") from exc
-    return RestoredRun(run=run, config=saved, data=data, scaler=scaler)
+    series_scaler = None
+    if run.series_scaler_json.is_file():
+        try:
+            series_scaler = SeriesScaler.load(run.series_scaler_json)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ForecastError(
+                f"cannot read {run.series_scaler_json} ({type(exc).__name__}: {exc}): it is not a saved per-series scaler"
+            ) from exc
+    elif getattr(data, "per_series", False):
+        raise ForecastError(f"per-series scaler missing: {run.series_scaler_json} (the run did not finish; train it again)")
+    return RestoredRun(run=run, config=saved, data=data, scaler=scaler, series_scaler=series_scaler)
 
 
 def check_completed(run: RunDir, allow_incomplete: bool) -> None:

@@ -3,6 +3,8 @@
 Signature `serving_default`: `inputs` float32 [batch, input_width, n_features] (the window's input
 columns, raw) -> `forecast` float32 [batch, label_width, n_outputs] (raw), where output j holds label
 column `label_columns[j % n_labels]` (step 1 ahead of every label column, then step 2 ahead, ...).
+A run that scales every series by its own statistics (series_scaler.json) takes a second input,
+`series` int32 [batch]: the row of each window's series in that file.
 """
 
 from typing import List, Tuple
@@ -58,4 +60,45 @@ def raw_unit_archive(model, scaler: Scaler, spec: WindowSpec):
     archive.track(model)
     signature = [tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name=INPUT_NAME)]
     archive.add_endpoint(SIGNATURE, raw_unit_forecast(model, scaler, spec), input_signature=signature)
+    return archive
+
+
+SERIES_INPUT_NAME = "series"
+
+
+def per_series_forecast(model, series_scaler, spec: WindowSpec):
+    """fn(raw inputs, series) -> {"forecast": raw outputs} for a run scaled per series: `series` [batch]
+    int32 is each window's row in the run's series_scaler.json (its `ids` order)."""
+    import tensorflow as tf
+
+    inputs_at = [series_scaler.columns.index(c) for c in spec.input_columns]
+    outputs_at = [series_scaler.columns.index(c) for c in output_columns(spec)]
+    input_high, input_low = float32_pair(series_scaler.offset[:, inputs_at])  # [series, n_features]
+    input_scale = series_scaler.scale[:, inputs_at].astype(np.float32)
+    output_high, output_low = float32_pair(series_scaler.offset[:, outputs_at])  # [series, n_outputs]
+    output_scale = series_scaler.scale[:, outputs_at].astype(np.float32)
+
+    def forecast(inputs, series):
+        def per_window(table):
+            return tf.gather(tf.constant(table), series)[:, None, :]  # [batch, 1, columns]
+
+        scaled = (inputs - per_window(input_high) - per_window(input_low)) / per_window(input_scale)
+        outputs = tf.cast(model(scaled, training=False), tf.float32)
+        return {OUTPUT_NAME: outputs * per_window(output_scale) + per_window(output_low) + per_window(output_high)}
+
+    return forecast
+
+
+def per_series_archive(model, series_scaler, spec: WindowSpec):
+    """A keras.export.ExportArchive whose `serving_default` takes raw `inputs` and each window's `series`."""
+    import keras
+    import tensorflow as tf
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    signature = [
+        tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name=INPUT_NAME),
+        tf.TensorSpec([None], tf.int32, name=SERIES_INPUT_NAME),
+    ]
+    archive.add_endpoint(SIGNATURE, per_series_forecast(model, series_scaler, spec), input_signature=signature)
     return archive

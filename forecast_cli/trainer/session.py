@@ -13,6 +13,7 @@ from forecast_cli.data.real_units import LabelUnscaler
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.last_window import last_window_forecast
+from forecast_cli.forecaster.panel import score_splits
 from forecast_cli.metrics import evaluate_model, inference_function
 from forecast_cli.models import build_model
 from forecast_cli.optimizer import build_optimizer
@@ -55,6 +56,8 @@ def run_training(
         )
     run.update_record(**prepared.record())
     prepared.scaler.save(run.scaler_json)
+    if prepared.series_scaler is not None:
+        prepared.series_scaler.save(run.series_scaler_json)
     log.info("windows per split: %s", prepared.window_counts())
 
     import_tensorflow()
@@ -78,7 +81,7 @@ def run_training(
     )
 
     with strategy.scope():
-        model = build_model(cfg.model, prepared.spec)
+        model = build_model(cfg.model, prepared.spec, prepared.season)
         optimizer = build_optimizer(cfg.optimizer)
     shuffle_epoch = epoch_variable()
     initial_epoch = first_epoch(cfg, checkpoint)
@@ -114,17 +117,23 @@ def run_training(
     eval_sets = {**datasets, "train": unshuffled_train}
     metrics = {}
     forward = inference_function(model)
-    to_real = LabelUnscaler(prepared.scaler, prepared.spec)
-    for split in (s for s in SPLITS if s in prepared.splits):
+    # a panel's real-unit metrics are per series (score_splits), averaged over series
+    to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
+    splits = [s for s in SPLITS if s in prepared.splits]
+    for split in splits:
         for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
             metrics[f"{split}/{name}"] = value
     forecast = last_window_forecast(model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
+    if prepared.is_panel and prepared.spec.steps_ahead == 1:
+        by_series, rows = score_splits(lambda x: forward(x).numpy(), prepared, splits)
+        metrics.update(by_series)
+        write_csv_atomic(run.metrics_by_series_csv, rows)
     run.write_metrics(metrics)
     if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
         plot_history(callbacks.history.rows, run.history_png)
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
-    save_model(model, run, prepared.spec, prepared.scaler)
+    save_model(model, run, prepared.spec, prepared.scaler, prepared.series_scaler)
     return metrics

@@ -1,12 +1,13 @@
 """Every custom Keras layer of the package, registered (package "forecast") on import so that a
 `.keras` file that uses one loads back with safe_mode=True. Loading a model imports this package."""
 
-from forecast_cli.models.layers.baselines import LastValue, PreviousSteps
+from forecast_cli.models.layers.baselines import LastValue, PreviousSteps, SeasonalNaive
 from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
 from forecast_cli.models.layers.channel_linear import PerChannelDense
 from forecast_cli.models.layers.channels import LabelChannels
 from forecast_cli.models.layers.decomposition import MovingAverage
 from forecast_cli.models.layers.feedback import FeedBack
+from forecast_cli.models.layers.nbeats import BasisExpansion
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
 from forecast_cli.models.layers.patching import Patching, patch_count
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
@@ -14,6 +15,7 @@ from forecast_cli.models.layers.token_embedding import CircularTokenEmbedding
 from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
 
 __all__ = [
+    "BasisExpansion",
     "CircularTokenEmbedding",
     "FeedBack",
     "LabelChannels",
@@ -27,6 +29,7 @@ __all__ = [
     "PreviousSteps",
     "RevINDenormalization",
     "RevINNormalization",
+    "SeasonalNaive",
     "TransformerEncoderLayer",
     "patch_count",
 ]

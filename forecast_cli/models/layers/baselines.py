@@ -39,3 +39,34 @@ class PreviousSteps(_LabelSteps):
 
     def call(self, inputs):
         return ops.take(inputs[:, -self.label_width :, :], self.label_positions, axis=2)
+
+
+@keras.saving.register_keras_serializable(package="forecast")
+class SeasonalNaive(_LabelSteps):
+    """Every label step forecast by the value one season earlier, repeated season after season from the last
+    observed season: label step k (row `label_start + k` of the window) copies input row
+    `input_width - season + (label_start + k - input_width) % season` (a label row inside the inputs: its
+    own input value one season earlier)."""
+
+    def __init__(self, label_positions, label_width, input_width, label_start, season, **kwargs):
+        super().__init__(label_positions, label_width, **kwargs)
+        self.input_width = int(input_width)
+        self.label_start = int(label_start)
+        self.season = int(season)
+
+    def source_rows(self):
+        rows = []
+        for k in range(self.label_width):
+            row = self.label_start + k
+            ahead = row - self.input_width
+            rows.append(row - self.season if ahead < 0 else self.input_width - self.season + ahead % self.season)
+        return rows
+
+    def call(self, inputs):
+        picked = ops.take(inputs, self.source_rows(), axis=1)  # [batch, label_width, features]
+        return ops.take(picked, self.label_positions, axis=2)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(input_width=self.input_width, label_start=self.label_start, season=self.season)
+        return config
