@@ -1,3 +1,3 @@
 """forecast: a command-line experiment runner for time-series forecasting."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
