@@ -20,21 +20,16 @@ from pathlib import Path
 
 FORECAST = str(Path(sys.executable).parent / "forecast")
 LTSF = ["window.input_width=96", "window.horizon=96"]
-DATASETS = {
-    "ETTh1 linear": ["data=ett", "data.path={dir}/ETTh1.csv", "model=linear", *LTSF],
-    "ETTh1 dlinear": ["data=ett", "data.path={dir}/ETTh1.csv", "model=dlinear", *LTSF],
-    "ETTm1 linear": ["data=ett", "data.dataset=ETTm1", "data.path={dir}/ETTm1.csv.gz", "model=linear", *LTSF],
-    "ETTm1 dlinear": ["data=ett", "data.dataset=ETTm1", "data.path={dir}/ETTm1.csv.gz", "model=dlinear", *LTSF],
-    "ILI linear": [
+DATA = {
+    "ETTh1": ["data=ett", "data.path={dir}/ETTh1.csv", *LTSF],
+    "ETTm1": ["data=ett", "data.dataset=ETTm1", "data.path={dir}/ETTm1.csv.gz", *LTSF],
+    "ILI": [
         "data=csv", "data.path={dir}/national_illness.csv", "data.date_column=date", "data.target=all",
-        "data.split.protocol=ltsf", "model=linear", "window.input_width=36", "window.horizon=24",
+        "data.split.protocol=ltsf", "window.input_width=36", "window.horizon=24",
     ],
-    "ILI dlinear": [
-        "data=csv", "data.path={dir}/national_illness.csv", "data.date_column=date", "data.target=all",
-        "data.split.protocol=ltsf", "model=dlinear", "window.input_width=36", "window.horizon=24",
-    ],
-    "Jena lstm": ["data=jena", "data.path={dir}/jena_climate_2009_2016_hourly.csv", "model=lstm"],
 }
+DATASETS = {f"{name} {model}": [*data, f"model={model}"] for name, data in DATA.items() for model in ("linear", "dlinear")}
+DATASETS["Jena lstm"] = ["data=jena", "data.path={dir}/jena_climate_2009_2016_hourly.csv", "model=lstm"]
 RECIPES = {
     "default": [],
     # forecast 0.2.0's default: patience 2 counting only 2% gains, a fixed rate

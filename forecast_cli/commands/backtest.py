@@ -83,7 +83,14 @@ def backtest_job(cfg) -> None:
     plot_backtest_origins(
         target.forecasts_png, backtest, split, spec.input_width, int(cfg.plotted_origins), restored.scaler, row_offset or 0
     )
-    write_json_atomic(target.run_json, {
+    write_json_atomic(target.run_json, backtest_record(cfg, run, prepared, plan, horizon, len(backtest.origins), season))
+    print_summary(metrics, f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(backtest.origins)} origins)")
+    print(f"backtest: {target.root}", flush=True)
+
+
+def backtest_record(cfg, run, prepared, plan, horizon: int, origins: int, season: int) -> dict:
+    """The backtest directory's run.json: what was backtested, from which run and data, and how."""
+    return {
         "task": "backtest",
         "created_at": utc_now(),
         "forecast_version": __version__,
@@ -94,11 +101,9 @@ def backtest_job(cfg) -> None:
         "stride": int(cfg.stride),
         "method": "recursive" if horizon > plan.direct_steps else "direct",
         "direct_steps": plan.direct_steps,
-        "origins": int(len(backtest.origins)),
+        "origins": int(origins),
         "season": season,
-    })
-    print_summary(metrics, f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(backtest.origins)} origins)")
-    print(f"backtest: {target.root}", flush=True)
+    }
 
 
 def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: int, forward) -> None:
@@ -120,20 +125,9 @@ def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: i
     summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": int(len(result.series)),
                "season": prepared.season, **averages}
     write_json_atomic(target.metrics_json, summary)
-    write_json_atomic(target.run_json, {
-        "task": "backtest",
-        "created_at": utc_now(),
-        "forecast_version": __version__,
-        "source_run": str(run.root.resolve()),
-        "data": {"source": prepared.series.source, "sha256": prepared.series.sha256, "series": len(prepared.series.ids)},
-        "split": cfg.split,
-        "horizon": horizon,
-        "stride": int(cfg.stride),
-        "method": "recursive" if horizon > plan.direct_steps else "direct",
-        "direct_steps": plan.direct_steps,
-        "origins": int(len(result.series)),
-        "season": prepared.season,
-    })
+    record = backtest_record(cfg, run, prepared, plan, horizon, len(result.series), prepared.season)
+    record["data"]["series"] = len(prepared.series.ids)
+    write_json_atomic(target.run_json, record)
     from forecast_cli.commands.report import metrics_table, print_table
 
     title = f"backtest {run.root.name} ({cfg.split}, horizon {horizon}, {len(result.series)} origins in {averages['series']} series)"
