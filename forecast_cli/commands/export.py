@@ -78,8 +78,10 @@ def export_target(cfg) -> Target:
 def last_input_window(prepared):
     """[input_width, n_features]: the last input_width rows of the run's data (of its last series long
     enough), input columns, real units."""
+    from forecast_cli.data.series_index import data_input_indices
+
     segment = prepared.series.segments[last_window_series(prepared)]
-    return segment[-prepared.spec.input_width :, prepared.spec.input_indices]
+    return segment[-prepared.spec.input_width :, data_input_indices(prepared.spec)]
 
 
 def last_window_series(prepared) -> int:

@@ -85,15 +85,13 @@ def predict_job(cfg) -> None:
 
 def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) -> None:
     """Every series' next `horizon` steps: predictions.csv holds one row per (series, step)."""
-    from forecast_cli.data.panel import data_window, left_out_record, shown
-    from forecast_cli.data.window import resolve_window
+    from forecast_cli.data.panel import left_out_record, shown
     from forecast_cli.forecaster.panel import predict_panel, prediction_frame
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
     from forecast_cli.run.atomic import write_atomic, write_json_atomic
 
-    spec = resolve_window(data_window(restored.config.window, restored.data, series), series.columns, series.targets)
-    plan = ForecastPlan(spec, derived_columns=series.derived_columns())
+    plan = ForecastPlan(restored.panel_window(series), derived_columns=series.derived_columns())
     horizon = int(cfg.horizon or plan.direct_steps)
     plan.check_horizon(horizon)
     frequency = run.record().get("data", {}).get("frequency") or series.frequency

@@ -26,6 +26,7 @@ from forecast_cli.commands.rewrite import (
     worker_args,
 )
 from forecast_cli.config_guard import check_config
+from forecast_cli.data.series_index import SERIES_INDEX_NEEDS
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
@@ -78,7 +79,10 @@ class TrainConfig:
 def check_job_config(cfg) -> None:
     """Range checks of every group (the schemas' __post_init__) and combinations that cannot work."""
     typed = OmegaConf.to_object(cfg)
+    typed.model.check_series_embedding()
     typed.model.check_window(typed.window)
+    if typed.model.series_embedding and not getattr(typed.data, "per_series", False):
+        raise ForecastError(SERIES_INDEX_NEEDS)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
 
 

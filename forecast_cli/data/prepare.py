@@ -9,6 +9,7 @@ from forecast_cli.data import panel
 from forecast_cli.data.loaders import load_series
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
+from forecast_cli.data.series_index import SERIES_INDEX_NEEDS, append_series_index, with_series_index
 from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
 from forecast_cli.data.split import SPLITS, scaler_ddof, split_bounds, split_ranges, split_segments, split_series
 from forecast_cli.data.timestamps import format_timestamps, infer_frequency
@@ -46,6 +47,10 @@ class PreparedData:
     @property
     def is_panel(self) -> bool:
         return self.series.is_panel
+
+    def series_count(self) -> int:
+        """Series the run knows (the rows of its series scaler, else the data's)."""
+        return len(self.series_scaler.ids) if self.series_scaler is not None else len(self.series.segments)
 
     def series_positions(self) -> np.ndarray:
         """Row of every series of the data in the series scaler (identity order without one)."""
@@ -136,12 +141,15 @@ def prepare_data(
     scaler: Optional[Scaler] = None,
     wanted: Sequence[str] = SPLITS,
     series_scaler: Optional[SeriesScaler] = None,
+    series_index: bool = False,
 ) -> PreparedData:
     """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
 
     `wanted` lists the splits to build; "all" stands for the whole data as one split. A test split
     without rows (the run trains on every row) is left out. A panel is scaled per series when
     data.per_series is true (`series_scaler`: a run's saved one; `scaler` is then the identity).
+    `series_index`: every split's values get one more column, each row's series position in the series
+    scaler (data/series_index.py), for a model with a learned series embedding.
     """
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
@@ -157,6 +165,10 @@ def prepare_data(
         dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start, horizon)
         dates["all"] = series.timestamps
     per_series = series.is_panel and bool(getattr(data_cfg, "per_series", False))
+    if series_index:
+        if not per_series:
+            raise ForecastError(SERIES_INDEX_NEEDS)
+        spec = with_series_index(spec)
     if scaler is None:
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
         if len(train_rows) == 0:
@@ -198,6 +210,8 @@ def prepare_data(
             values = np.concatenate(scaled).astype(np.float32) if scaled else np.zeros((0, len(series.columns)), np.float32)
         else:
             values = scaler.transform(np.concatenate(segments)).astype(np.float32)
+        if series_index:
+            values = append_series_index(values, lengths, positions)
         splits[name] = PreparedSplit(
             values=values,
             starts=starts,

@@ -63,6 +63,9 @@ class WindowSpec:
     input_columns: Tuple[str, ...]
     label_columns: Tuple[str, ...]
     steps_ahead: int = 1
+    # the last `embedded` input channels are a learned series embedding, not data: the window a family's
+    # model is built on behind `model.series_embedding` (models/_series_embedding.py)
+    embedded: int = 0
 
     @property
     def total_width(self) -> int:

@@ -6,6 +6,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from forecast_cli.data.series_index import SERIES_INDEX_COLUMN
 from forecast_cli.forecaster.plan import ForecastPlan
 
 CHUNK = 4096  # windows per model call: bounded memory whatever the number of origins
@@ -32,6 +33,7 @@ def forecast_windows(
     inputs = list(spec.input_indices)
     labels = list(spec.label_indices)
     derived = [spec.columns.index(c) for c in plan.derived_columns if c in spec.columns]
+    constant = [spec.columns.index(SERIES_INDEX_COLUMN)] if SERIES_INDEX_COLUMN in spec.columns else []
     window = np.asarray(windows, dtype=np.float32)
     blocks = []
     done = 0
@@ -45,6 +47,8 @@ def forecast_windows(
         rows[:, :, labels] = block
         if derived:
             rows[:, :, derived] = derived_future(done - steps, steps)
+        if constant:  # the window's series does not change as it moves forward
+            rows[:, :, constant] = window[:, -1:, constant]
         window = np.concatenate([window, rows], axis=1)[:, -spec.input_width :]
     return np.concatenate(blocks, axis=1)[:, :horizon]
 

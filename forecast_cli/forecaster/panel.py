@@ -12,6 +12,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 import numpy as np
 
 from forecast_cli.data.panel import series_positions_of_windows
+from forecast_cli.data.series_index import append_window_index, has_series_index
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import CHUNK
 from forecast_cli.metrics_competition import SeriesScores, aggregate, mase_scale, naive_source_rows, series_rows
@@ -175,6 +176,8 @@ def predict_panel(forward, plan, series_data, scaler, series_scaler, horizon: in
     if series_scaler is not None:
         at = series_scaler.positions([ids[i] for i in kept])
         scaled = (windows - series_scaler.offset[at][:, None, :]) / series_scaler.scale[at][:, None, :]
+        if has_series_index(spec):
+            scaled = append_window_index(scaled, at)
         values = forecast_windows(forward, plan, scaled.astype(np.float32), horizon).astype(np.float64)
         values = series_scaler.inverse_rows(values, at, spec.label_columns)
     else:

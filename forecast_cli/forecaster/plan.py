@@ -12,6 +12,7 @@ timestamps (known for any date) can give.
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Sequence
 
+from forecast_cli.data.series_index import SERIES_INDEX_COLUMN
 from forecast_cli.data.window import WindowSpec
 from forecast_cli.errors import ForecastError
 
@@ -56,8 +57,9 @@ class ForecastPlan:
         return outputs[:, spec.label_width - steps :, :]
 
     def unknown_future_inputs(self) -> List[str]:
-        """Input columns that neither the forecast nor the timestamps give for a future row."""
-        known = set(self.spec.label_columns) | set(self.derived_columns)
+        """Input columns that neither the forecast nor the timestamps give for a future row (a window's
+        series index stays what it was)."""
+        known = set(self.spec.label_columns) | set(self.derived_columns) | {SERIES_INDEX_COLUMN}
         return [c for c in self.spec.input_columns if c not in known]
 
     def check_horizon(self, horizon: int) -> bool:

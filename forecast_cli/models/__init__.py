@@ -9,11 +9,13 @@ from forecast_cli.registry import Registry
 MODELS = Registry("model", "forecast_cli.models")
 
 
-def build_model(cfg, spec, season: int = 1):
+def build_model(cfg, spec, season: int = 1, n_series=None):
     """A Keras model mapping [batch, input_width, n_features] -> [batch, label_width, n_labels].
 
     With `model.revin=true` the family's model sits between a RevIN normalization of its inputs and the
     denormalization of its forecast (models/base.py `with_revin`): no family applies RevIN itself.
+    With `model.series_embedding=DIM` it sits behind a table of `n_series` learned vectors looked up by
+    the series index of the window's last input channel (models/_series_embedding.py).
     `season`: the data's seasonal period, for a family whose `model.season` is null."""
     import dataclasses
 
@@ -26,7 +28,12 @@ def build_model(cfg, spec, season: int = 1):
     typed = OmegaConf.to_object(cfg) if OmegaConf.is_config(cfg) else cfg
     if getattr(typed, "season", 0) is None:
         typed = dataclasses.replace(typed, season=int(season))
+    typed.check_series_embedding()
     typed.check_window(spec)
+    if typed.series_embedding:
+        from forecast_cli.models._series_embedding import with_series_embedding
+
+        return with_series_embedding(entry.implementation, typed, spec, n_series)
     model = entry.implementation(typed, spec)
     return with_revin(model, spec, bool(typed.revin_affine)) if typed.revin else model
 

@@ -3,12 +3,14 @@ from each channel's input window to its forecast, one map for every channel or o
 imported inside the functions: the families import this module at registration time."""
 
 from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 from forecast_cli.models.base import ModelConfig
 
 
 @dataclass
 class ChannelLinearConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
     individual: bool = False  # false: one linear map shared by every channel; true: one per channel
     revin: bool = False  # the paper's models normalize nothing but NLinear's last value
     revin_affine: bool = False

@@ -2,6 +2,7 @@
 as the next input. It predicts every input column, so the labels must be the inputs, in order."""
 
 from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import ForecastError, require
 from forecast_cli.models import MODELS
@@ -10,6 +11,7 @@ from forecast_cli.models.base import ModelConfig, model_input
 
 @dataclass
 class ARLSTMConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # its inputs are its own forecasts fed back
     name: str = "ar_lstm"
     units: int = 32
 

@@ -1,7 +1,7 @@
 """What every model config has, and the pieces that several model families share."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import ForecastError, require
 
@@ -10,6 +10,12 @@ HEADS = ("last", "sequence")
 # direct: the head's output; residual: last observed value + the head's output (the tutorial's
 # ResidualWrapper); nonneg_growth: max((1 + output) * last observed value, 0) (the TF2 notes' COVID-19 layer)
 OUTPUTS = ("direct", "residual", "nonneg_growth")
+# How a family takes a learned series embedding (model.series_embedding): "channels": as more input
+# channels, constant along the window (families that mix their channels); "own": the family's build
+# function takes it itself (N-BEATS: appended to every block's input); None: it could not reach the
+# forecast (a family that forecasts every channel on its own, or that has nothing to learn)
+EMBEDDING_AS_CHANNELS = "channels"
+EMBEDDING_OWN = "own"
 
 
 @dataclass
@@ -21,6 +27,24 @@ class ModelConfig:
     # and resuming them compares the saved config with today's key by key.
     revin: Optional[bool] = None
     revin_affine: Optional[bool] = None  # a learned per-channel scale and shift after normalizing
+    # A learned vector of this many values per series of a panel (data=panel, data=tsf with
+    # data.per_series=true), looked up by the window's series and given to the model with its input
+    # window (build_model); null: none. Only families whose `series_embedding_use` is set take one.
+    series_embedding: Optional[int] = None
+
+    series_embedding_use: ClassVar[Optional[str]] = EMBEDDING_AS_CHANNELS
+
+    def check_series_embedding(self) -> None:
+        """A ForecastError when model.series_embedding is set on a family that cannot use it."""
+        if self.series_embedding is None:
+            return
+        require(self.series_embedding >= 1, "model.series_embedding", f"must be null or >= 1, got {self.series_embedding}")
+        if self.series_embedding_use is None:
+            raise ForecastError(
+                f"model={self.name} cannot take a series embedding (it forecasts every channel on its own, feeds "
+                "its forecasts back, or learns nothing): use model.series_embedding with nbeats or a model that "
+                "mixes its inputs (dense, multi_step_dense, linear, lstm, gru, conv, tsmixer, itransformer)"
+            )
 
     def check_window(self, window) -> None:
         """Combinations with the window that cannot work (a patch longer than the input, ...): raise a
@@ -104,6 +128,19 @@ def apply_output(inputs, outputs, spec, output: str, head: str):
     return NonNegativeGrowth(name="nonneg_growth")([anchor, outputs])
 
 
+def revin_output_positions(spec):
+    """The input channel whose statistics map each output back (output j: label column j % n_labels);
+    a ForecastError when a label is not an input."""
+    positions = spec.label_positions_in_inputs
+    missing = [c for c, p in zip(spec.label_columns, positions) if p < 0]
+    if missing:
+        raise ForecastError(
+            f"model.revin=true maps the forecast back with the statistics of the label columns' inputs, but "
+            f"{missing} are not in window.input_columns: add them there or set model.revin=false"
+        )
+    return [positions[j % spec.n_labels] for j in range(spec.n_outputs)]
+
+
 def with_revin(model, spec, affine: bool):
     """`model` between a RevIN normalization of its inputs and a denormalization of its outputs.
 
@@ -113,14 +150,7 @@ def with_revin(model, spec, affine: bool):
 
     from forecast_cli.models.layers import RevINDenormalization, RevINNormalization
 
-    positions = spec.label_positions_in_inputs
-    missing = [c for c, p in zip(spec.label_columns, positions) if p < 0]
-    if missing:
-        raise ForecastError(
-            f"model.revin=true maps the forecast back with the statistics of the label columns' inputs, but "
-            f"{missing} are not in window.input_columns: add them there or set model.revin=false"
-        )
-    output_positions = [positions[j % spec.n_labels] for j in range(spec.n_outputs)]
+    output_positions = revin_output_positions(spec)
     inputs = model_input(spec)
     normalized, scale, shift = RevINNormalization(affine, dtype="float32", name="revin_normalize")(inputs)
     name = model.name

@@ -1,6 +1,7 @@
 """`last`: the repeat-last-value baseline of the tutorial; nothing to train."""
 
 from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS
@@ -9,6 +10,7 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 
 @dataclass
 class LastValueConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # a baseline: nothing learned
     name: str = "last"
 
 

@@ -11,11 +11,12 @@ are kept), so the model fits any number of series of one kind: a panel's windows
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
+    EMBEDDING_OWN,
     ModelConfig,
     check_dropout,
     check_positive,
@@ -30,6 +31,7 @@ KINDS = ("generic", "interpretable")
 
 @dataclass
 class NBeatsConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = EMBEDDING_OWN
     name: str = "nbeats"
     kind: str = "generic"  # generic | interpretable
     stacks: int = 10  # generic only (the paper's N-BEATS-G: 30 stacks of 1 block)
@@ -102,20 +104,29 @@ def stack_plan(cfg: NBeatsConfig):
 def build(cfg: NBeatsConfig, spec):
     import keras
 
+    from forecast_cli.models.layers import SplitEmbeddingChannels
+
     positions = label_positions(spec, "model=nbeats")
     steps = horizon_steps(spec)
     interpretable = cfg.kind == "interpretable"
     blocks = cfg.blocks or (3 if interpretable else 1)
     share = cfg.share_weights if cfg.share_weights is not None else interpretable
-    inputs = model_input(spec)  # [batch, time, channels]
-    residual = keras.layers.Permute((2, 1), name="channels_first")(inputs)  # [batch, channels, time]
+    inputs = model_input(spec)  # [batch, time, channels (+ series embedding)]
+    embedded = spec.embedded
+    series = inputs
+    if embedded:  # N-BEATSx-style: the series' vector appended to every block's input
+        series, embedding = SplitEmbeddingChannels(embedded, name="series_and_embedding")(inputs)
+        channels = spec.n_features - embedded
+        context = keras.layers.RepeatVector(channels, name="embedding_per_channel")(embedding)  # [batch, channels, dim]
+    residual = keras.layers.Permute((2, 1), name="channels_first")(series)  # [batch, channels, time]
     forecasts = []
     for stack, basis, units in stack_plan(cfg):
         shared = _block_layers(stack, cfg, units, spec.input_width, steps, basis) if share else None
         for b in range(blocks):
             prefix = f"{stack}_block{b + 1}"
             layers = shared or _block_layers(prefix, cfg, units, spec.input_width, steps, basis)
-            backcast, forecast = _apply_block(residual, layers, cfg.dropout, prefix)
+            block_input = keras.layers.Concatenate(name=f"{prefix}_input")([residual, context]) if embedded else residual
+            backcast, forecast = _apply_block(block_input, layers, cfg.dropout, prefix)
             residual = keras.layers.Subtract(name=f"{prefix}_residual")([residual, backcast])
             forecasts.append(forecast)  # [batch, channels, steps]
     forecast = forecasts[0] if len(forecasts) == 1 else keras.layers.Add(name="forecast_sum")(forecasts)

@@ -3,6 +3,7 @@ cut into overlapping patches, each patch a token of a Transformer encoder with B
 flattened into a linear forecast head."""
 
 from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -20,6 +21,7 @@ from forecast_cli.models.base import (
 
 @dataclass
 class PatchTSTConfig(TransformerConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
     name: str = "patchtst"
     patch_len: int = 16
     stride: int = 8

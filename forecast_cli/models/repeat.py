@@ -1,6 +1,7 @@
 """`repeat`: the tutorial's repeat baseline, the previous `label_width` steps copied as the forecast."""
 
 from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -9,6 +10,7 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 
 @dataclass
 class RepeatConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # a baseline: nothing learned
     name: str = "repeat"
 
     def check_window(self, window) -> None:

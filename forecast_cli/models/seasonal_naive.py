@@ -3,7 +3,7 @@ baseline, the reference of MASE and OWA); nothing to train. `model.season` null:
 period (data.season, a .tsf @frequency, the dates' frequency)."""
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import ClassVar, Optional
 
 from forecast_cli.errors import ForecastError, require
 from forecast_cli.models import MODELS
@@ -12,6 +12,7 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 
 @dataclass
 class SeasonalNaiveConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # a baseline: nothing learned
     name: str = "seasonal_naive"
     season: Optional[int] = None  # null: the data's seasonal period
 

@@ -4,7 +4,7 @@ blocks split every scale into season and trend, mix the seasons bottom-up (fine 
 top-down (coarse to fine); Future-Multipredictor-Mixing forecasts from every scale and sums the forecasts."""
 
 from dataclasses import dataclass
-from typing import List
+from typing import ClassVar, List, Optional
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -22,6 +22,7 @@ from forecast_cli.models.base import (
 
 @dataclass
 class TimeMixerConfig(ModelConfig):
+    series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
     name: str = "timemixer"
     d_model: int = 16
     d_ff: int = 32

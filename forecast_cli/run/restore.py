@@ -36,16 +36,32 @@ class RestoredRun:
         downloaded: the run's config would choose the address and where the file is written."""
         from forecast_cli.data.loaders._download import downloads_refused
         from forecast_cli.data.prepare import prepare_data
+        from forecast_cli.data.series_index import uses_series_embedding
 
         with downloads_refused():
             prepared = prepare_data(
-                self.data, self.config.window, scaler=self.scaler, wanted=splits, series_scaler=self.series_scaler
+                self.data,
+                self.config.window,
+                scaler=self.scaler,
+                wanted=splits,
+                series_scaler=self.series_scaler,
+                series_index=uses_series_embedding(self.config),
             )
         if "test" in splits and not prepared.has_test:
             raise ForecastError(
                 f"run {self.run.root} has no test split: it trained on every row (a test share of 0); use split=val"
             )
         return prepared
+
+    def panel_window(self, series):
+        """The run's window resolved on panel `series` (a file to forecast): the data's horizon and
+        lookback, and the series index column when the model has a series embedding."""
+        from forecast_cli.data.panel import data_window
+        from forecast_cli.data.series_index import uses_series_embedding, with_series_index
+        from forecast_cli.data.window import resolve_window
+
+        spec = resolve_window(data_window(self.config.window, self.data, series), series.columns, series.targets)
+        return with_series_index(spec) if uses_series_embedding(self.config) else spec
 
     def load_model(self):
         from forecast_cli.run.model_files import load_model

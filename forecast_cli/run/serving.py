@@ -4,7 +4,8 @@ Signature `serving_default`: `inputs` float32 [batch, input_width, n_features] (
 columns, raw) -> `forecast` float32 [batch, label_width, n_outputs] (raw), where output j holds label
 column `label_columns[j % n_labels]` (step 1 ahead of every label column, then step 2 ahead, ...).
 A run that scales every series by its own statistics (series_scaler.json) takes a second input,
-`series` int32 [batch]: the row of each window's series in that file.
+`series` int32 [batch]: the row of each window's series in that file. A model with a learned series
+embedding gets that row as its last input channel from the graph: `inputs` are the data's columns only.
 """
 
 from typing import List, Tuple
@@ -12,6 +13,7 @@ from typing import List, Tuple
 import numpy as np
 
 from forecast_cli.data.scaling import Scaler
+from forecast_cli.data.series_index import SERIES_INDEX_COLUMN, has_series_index
 from forecast_cli.data.window import WindowSpec
 
 SIGNATURE = "serving_default"
@@ -71,7 +73,8 @@ def per_series_forecast(model, series_scaler, spec: WindowSpec):
     int32 is each window's row in the run's series_scaler.json (its `ids` order)."""
     import tensorflow as tf
 
-    inputs_at = [series_scaler.columns.index(c) for c in spec.input_columns]
+    embedded = has_series_index(spec)
+    inputs_at = [series_scaler.columns.index(c) for c in spec.input_columns if c != SERIES_INDEX_COLUMN]
     outputs_at = [series_scaler.columns.index(c) for c in output_columns(spec)]
     input_high, input_low = float32_pair(series_scaler.offset[:, inputs_at])  # [series, n_features]
     input_scale = series_scaler.scale[:, inputs_at].astype(np.float32)
@@ -83,6 +86,9 @@ def per_series_forecast(model, series_scaler, spec: WindowSpec):
             return tf.gather(tf.constant(table), series)[:, None, :]  # [batch, 1, columns]
 
         scaled = (inputs - per_window(input_high) - per_window(input_low)) / per_window(input_scale)
+        if embedded:  # the series' row as the last channel, at every step (data/series_index.py)
+            index = tf.cast(series, tf.float32)[:, None, None] + tf.zeros_like(scaled[:, :, :1])
+            scaled = tf.concat([scaled, index], axis=2)
         outputs = tf.cast(model(scaled, training=False), tf.float32)
         return {OUTPUT_NAME: outputs * per_window(output_scale) + per_window(output_low) + per_window(output_high)}
 
@@ -96,8 +102,9 @@ def per_series_archive(model, series_scaler, spec: WindowSpec):
 
     archive = keras.export.ExportArchive()
     archive.track(model)
+    features = spec.n_features - (1 if has_series_index(spec) else 0)
     signature = [
-        tf.TensorSpec([None, spec.input_width, spec.n_features], tf.float32, name=INPUT_NAME),
+        tf.TensorSpec([None, spec.input_width, features], tf.float32, name=INPUT_NAME),
         tf.TensorSpec([None], tf.int32, name=SERIES_INPUT_NAME),
     ]
     archive.add_endpoint(SIGNATURE, per_series_forecast(model, series_scaler, spec), input_signature=signature)

@@ -10,6 +10,7 @@ from typing import Dict, Optional
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.real_units import LabelUnscaler
+from forecast_cli.data.series_index import uses_series_embedding
 from forecast_cli.data.split import SPLITS
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.last_window import last_window_forecast
@@ -48,7 +49,7 @@ def run_training(
     """
     stop = stop or StopRequest()
     recorded_sha = run.record().get("data", {}).get("sha256") if cfg.resume is not None else None
-    prepared = prepare_data(cfg.data, cfg.window)
+    prepared = prepare_data(cfg.data, cfg.window, series_index=uses_series_embedding(cfg))
     if recorded_sha and recorded_sha != prepared.series.sha256:
         raise ForecastError(
             f"the data changed since run {run.root} started (sha256 {prepared.series.sha256[:12]}, recorded "
@@ -81,7 +82,7 @@ def run_training(
     )
 
     with strategy.scope():
-        model = build_model(cfg.model, prepared.spec, prepared.season)
+        model = build_model(cfg.model, prepared.spec, prepared.season, n_series=prepared.series_count())
         optimizer = build_optimizer(cfg.optimizer)
     shuffle_epoch = epoch_variable()
     initial_epoch = first_epoch(cfg, checkpoint)

@@ -11,10 +11,12 @@ from forecast_cli.models.layers.nbeats import BasisExpansion
 from forecast_cli.models.layers.outputs import NonNegativeGrowth
 from forecast_cli.models.layers.patching import Patching, patch_count
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
+from forecast_cli.models.layers.series_embedding import AppendEmbeddingChannels, SeriesEmbedding, SplitEmbeddingChannels
 from forecast_cli.models.layers.token_embedding import CircularTokenEmbedding
 from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
 
 __all__ = [
+    "AppendEmbeddingChannels",
     "BasisExpansion",
     "CircularTokenEmbedding",
     "FeedBack",
@@ -30,6 +32,8 @@ __all__ = [
     "RevINDenormalization",
     "RevINNormalization",
     "SeasonalNaive",
+    "SeriesEmbedding",
+    "SplitEmbeddingChannels",
     "TransformerEncoderLayer",
     "patch_count",
 ]
