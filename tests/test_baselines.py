@@ -9,18 +9,24 @@ from hydra import compose, initialize_config_module
 
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.data.loaders.airline import PASSENGERS
-from forecast_cli.run.layout import RunDir
+from forecast_cli.run.layout import COMPLETED, RunDir
 from forecast_cli.trainer.session import run_training
 
 from conftest import make_frame
 
 
 def train(tmp_path, overrides):
+    """A completed run directory, as `forecast train` leaves it, trained in this process."""
+    from omegaconf import OmegaConf
+
     with initialize_config_module("forecast_cli.conf", version_base="1.3"):
         cfg = compose("train", overrides=overrides + ["trainer.verbose=silent", "trainer.tensorboard.enabled=false"])
     run = RunDir(tmp_path / "run")
     run.start(task="train")
-    return run, run_training(cfg, run)
+    run.config_yaml.write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    metrics = run_training(cfg, run)
+    run.finish(COMPLETED)
+    return run, metrics
 
 
 def standardized_test_rows(values):
@@ -50,6 +56,22 @@ def test_last_baseline_equals_numpy(tmp_path, frame_path):
     errors = np.array([test[s + width] - test[s + width - 1] for s in range(len(test) - width)])
     assert metrics["test/mae"] == pytest.approx(np.abs(errors).mean(), rel=1e-5)
     assert metrics["test/mse"] == pytest.approx(np.square(errors).mean(), rel=1e-5)
+
+
+def test_evaluate_drop_last_scores_the_windows_a_drop_last_loader_keeps(tmp_path, frame_path):
+    from omegaconf import OmegaConf
+
+    from forecast_cli.commands.evaluate import EvaluateConfig, evaluate_run
+
+    run, _ = train(tmp_path, csv_overrides(frame_path) + ["model=last", "window=single_step"])
+    frame = make_frame(rows=600)
+    test = standardized_test_rows(frame[["target", "load", "temp"]].to_numpy())[:, 0]
+    errors = np.array([test[s + 24] - test[s + 23] for s in range(len(test) - 24)])  # 36 windows
+    result = evaluate_run(run, OmegaConf.structured(EvaluateConfig(run=str(run.root), drop_last=8)))
+    assert (result["windows"], result["windows_dropped"], result["drop_last"]) == (32, 4, 8)
+    assert result["metrics"]["test/mae"] == pytest.approx(np.abs(errors[:32]).mean(), rel=1e-5)
+    assert result["metrics"]["test/mae"] != pytest.approx(np.abs(errors).mean(), rel=1e-5)
+    assert result["max_abs_diff_vs_training"] is None  # training scored all 36: not comparable
 
 
 def test_repeat_baseline_equals_numpy(tmp_path, frame_path):

@@ -31,9 +31,15 @@ class EvaluateConfig:
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
     allow_incomplete: bool = False
     batch_size: Optional[int] = None
+    # score only the windows a loader of this batch size with drop_last=True yields, the first
+    # floor(windows / B) * B: how code that drops the last incomplete test batch measured its figures
+    # (PatchTST's repository: batch 16 on ILI, 128 on ETTh1), to compare with them on the same windows;
+    # null: every window (never dropped otherwise)
+    drop_last: Optional[int] = None
 
     def __post_init__(self) -> None:
         require(self.split in EVAL_SPLITS, "split", f"must be one of {', '.join(EVAL_SPLITS)}, got '{self.split}'")
+        require(self.drop_last is None or self.drop_last >= 1, "drop_last", f"must be null or >= 1, got {self.drop_last}")
 
 
 def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
@@ -47,8 +53,15 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     model = restored.load_model()
     saved = restored.config
     split = prepared.splits[cfg.split]
+    starts = split.starts
+    if cfg.drop_last:
+        if prepared.is_panel:
+            raise ForecastError("drop_last scores a single series' windows in order; a panel is scored per series: drop it")
+        starts = starts[: len(starts) // cfg.drop_last * cfg.drop_last]
+        if not len(starts):
+            raise ForecastError(f"drop_last={cfg.drop_last} keeps none of the {len(split.starts)} windows: give a smaller batch")
     batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
-    dataset = make_dataset(split.values, split.starts, prepared.spec, batch, shuffle=False, seed=0)
+    dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
     # a panel's real-unit metrics are per series, averaged over series (forecaster/panel.py)
     to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
     computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
@@ -64,13 +77,15 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
-    differences = {k: abs(v - reference[k]) for k, v in metrics.items() if k in reference and same_data}
+    comparable = same_data and not cfg.drop_last  # training scored every window
+    differences = {k: abs(v - reference[k]) for k, v in metrics.items() if k in reference and comparable}
     result = {
         "evaluated_at": utc_now(),
         "split": cfg.split,
         "data": {"source": prepared.series.source, "sha256": prepared.series.sha256},
         "same_data_as_training": same_data,
-        "windows": len(split.starts),
+        "windows": len(starts),
+        **({"drop_last": int(cfg.drop_last), "windows_dropped": len(split.starts) - len(starts)} if cfg.drop_last else {}),
         **({"series_metrics": str(run.evaluation_by_series_csv)} if prepared.is_panel else {}),
         "metrics": metrics,
         "max_abs_diff_vs_training": max(differences.values()) if differences else None,
