@@ -78,4 +78,12 @@ def _shell_completion(args: List[str]) -> int:
 
 
 def entry_point() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`forecast --help | head`): stop quietly, as other command-line tools do;
+        # stdout goes to /dev/null so that the flush at exit cannot raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)

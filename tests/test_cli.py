@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_frame, run_forecast, tiny_train_overrides
+from conftest import FORECAST, make_frame, run_forecast, tiny_train_overrides
 
 RUN_NAME = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{6}_\w+$")
 
@@ -174,6 +174,15 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     result = run_forecast(["train", "--cfg", "job", "model=dense"], cwd=tmp_path)
     assert result.returncode == 0 and "name: dense" in result.stdout
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
+    # `forecast --help | head`: the pipe's reader is gone before the help is written
+    process = subprocess.Popen([FORECAST, "--help"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
 
 
 @pytest.mark.parametrize("overrides", [[], ["experiment=tutorial/lstm", "trainer=fit", "optimizer.learning_rate=0.02"]])
