@@ -153,7 +153,10 @@ def prepare_data(
     """
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
-    spec = resolve_window(panel.data_window(window_cfg, data_cfg, series), series.columns, series.targets)
+    per_series = series.is_panel and bool(getattr(data_cfg, "per_series", False))
+    if series_index and not per_series:
+        raise ForecastError(SERIES_INDEX_NEEDS)
+    spec = data_spec(window_cfg, data_cfg, series, series_index)
     horizon = panel.split_horizon(data_cfg, series, spec.label_width)
     left_out: Dict[str, List[str]] = {}
     if series.is_panel:
@@ -164,11 +167,6 @@ def prepare_data(
     if series.timestamps is not None:
         dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start, horizon)
         dates["all"] = series.timestamps
-    per_series = series.is_panel and bool(getattr(data_cfg, "per_series", False))
-    if series_index:
-        if not per_series:
-            raise ForecastError(SERIES_INDEX_NEEDS)
-        spec = with_series_index(spec)
     if scaler is None:
         train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
         if len(train_rows) == 0:
@@ -236,6 +234,13 @@ def prepare_data(
         ranges=panel.series_ranges(series, data_cfg.split, spec.label_start, horizon) if series.is_panel else None,
         left_out=left_out if series.is_panel else None,
     )
+
+
+def data_spec(window_cfg, data_cfg, series: SeriesData, series_index: bool = False) -> WindowSpec:
+    """The window resolved on the data's columns: the data's horizon and lookback when it has them
+    (a panel), and the series index as the last input column when `series_index`."""
+    spec = resolve_window(panel.data_window(window_cfg, data_cfg, series), series.columns, series.targets)
+    return with_series_index(spec) if series_index else spec
 
 
 def check_same_columns(series: SeriesData, scaler: Scaler) -> None:

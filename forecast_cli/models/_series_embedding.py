@@ -12,7 +12,7 @@ input).
 import dataclasses
 
 from forecast_cli.data.series_index import SERIES_INDEX_COLUMN
-from forecast_cli.models.base import model_input, revin_output_positions
+from forecast_cli.models.base import model_input, revin_around
 
 EMBEDDING_PREFIX = "series_embedding_"
 
@@ -29,26 +29,21 @@ def with_series_embedding(build, cfg, spec, n_series: int):
     """The family's model (`build(cfg, spec)`) behind a series embedding of `n_series` rows."""
     import keras
 
-    from forecast_cli.models.layers import (
-        AppendEmbeddingChannels,
-        RevINDenormalization,
-        RevINNormalization,
-        SeriesEmbedding,
-    )
+    from forecast_cli.models.layers import AppendEmbeddingChannels, SeriesEmbedding
 
     if spec.input_columns[-1] != SERIES_INDEX_COLUMN:
         raise ValueError(f"a series embedding needs the window's last input column to be '{SERIES_INDEX_COLUMN}'")
-    inner_spec = family_spec(spec, cfg.series_embedding)
-    family = build(cfg, inner_spec)
+    family = build(cfg, family_spec(spec, cfg.series_embedding))
     name = family.name
     family.name = f"{name}_embedded"  # the outer model keeps the family's name
     inputs = model_input(spec)
     x, embedding = SeriesEmbedding(n_series, cfg.series_embedding, name="series_embedding")(inputs)
-    if cfg.revin:  # the data channels only: the embedding is not a signal to normalize
-        data_spec = dataclasses.replace(spec, input_columns=spec.input_columns[:-1])
-        positions = revin_output_positions(data_spec)
-        x, scale, shift = RevINNormalization(bool(cfg.revin_affine), dtype="float32", name="revin_normalize")(x)
-    outputs = family(AppendEmbeddingChannels(name="append_series_embedding")([x, embedding]))
-    if cfg.revin:
-        outputs = RevINDenormalization(positions, dtype="float32", name="revin_denormalize")([outputs, scale, shift])
-    return keras.Model(inputs, outputs, name=name)
+
+    def forward(data):
+        return family(AppendEmbeddingChannels(name="append_series_embedding")([data, embedding]))
+
+    if not cfg.revin:
+        return keras.Model(inputs, forward(x), name=name)
+    # the data channels only: the embedding is not a signal to normalize
+    data_spec = dataclasses.replace(spec, input_columns=spec.input_columns[:-1])
+    return keras.Model(inputs, revin_around(x, data_spec, bool(cfg.revin_affine), forward), name=name)

@@ -141,6 +141,17 @@ def revin_output_positions(spec):
     return [positions[j % spec.n_labels] for j in range(spec.n_outputs)]
 
 
+def revin_around(x, spec, affine: bool, forward):
+    """forward(x normalized by RevIN), mapped back with x's statistics: the RevIN pair around any
+    function of the window (`spec` names x's channels and the labels among them)."""
+    from forecast_cli.models.layers import RevINDenormalization, RevINNormalization
+
+    output_positions = revin_output_positions(spec)
+    normalized, scale, shift = RevINNormalization(affine, dtype="float32", name="revin_normalize")(x)
+    outputs = forward(normalized)
+    return RevINDenormalization(output_positions, dtype="float32", name="revin_denormalize")([outputs, scale, shift])
+
+
 def with_revin(model, spec, affine: bool):
     """`model` between a RevIN normalization of its inputs and a denormalization of its outputs.
 
@@ -148,16 +159,10 @@ def with_revin(model, spec, affine: bool):
     with the statistics of that column's input channel, so every label must be an input."""
     import keras
 
-    from forecast_cli.models.layers import RevINDenormalization, RevINNormalization
-
-    output_positions = revin_output_positions(spec)
     inputs = model_input(spec)
-    normalized, scale, shift = RevINNormalization(affine, dtype="float32", name="revin_normalize")(inputs)
     name = model.name
     model.name = f"{name}_normalized"  # the outer model keeps the family's name
-    outputs = model(normalized)
-    outputs = RevINDenormalization(output_positions, dtype="float32", name="revin_denormalize")([outputs, scale, shift])
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, revin_around(inputs, spec, affine, model), name=name)
 
 
 def horizon_steps(spec) -> int:

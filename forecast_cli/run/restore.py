@@ -56,12 +56,10 @@ class RestoredRun:
     def panel_window(self, series):
         """The run's window resolved on panel `series` (a file to forecast): the data's horizon and
         lookback, and the series index column when the model has a series embedding."""
-        from forecast_cli.data.panel import data_window
-        from forecast_cli.data.series_index import uses_series_embedding, with_series_index
-        from forecast_cli.data.window import resolve_window
+        from forecast_cli.data.prepare import data_spec
+        from forecast_cli.data.series_index import uses_series_embedding
 
-        spec = resolve_window(data_window(self.config.window, self.data, series), series.columns, series.targets)
-        return with_series_index(spec) if uses_series_embedding(self.config) else spec
+        return data_spec(self.config.window, self.data, series, uses_series_embedding(self.config))
 
     def load_model(self):
         from forecast_cli.run.model_files import load_model
