@@ -56,16 +56,24 @@ def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split:
         label_rows = window_rows[:, None] + spec.label_start + np.arange(spec.label_width)  # [chunk, label_width]
         inputs = part.values[starts[:, None] + offsets][:, :, spec.input_indices]  # [chunk, input_width, n_features]
         forecast = prepared.to_real(np.asarray(forward(inputs), dtype=np.float64), series, spec.label_columns)
-        actual = raw[starts_of_series[series][:, None] + label_rows][:, :, labels]
         origin = window_rows + spec.input_width  # first row the window does not observe
-        naive_rows = naive_source_rows(label_rows, origin, prepared.season)
-        naive = raw[starts_of_series[series][:, None] + naive_rows][:, :, labels]
+        actual, naive = _actual_and_naive(raw, starts_of_series, series, label_rows, origin, labels, prepared.season)
         yield SplitForecast(split, series, label_rows, actual, forecast, naive)
 
 
 def _concatenated(segments) -> Tuple[np.ndarray, np.ndarray]:
     lengths = np.array([len(s) for s in segments], dtype=np.int64)
     return np.concatenate(segments).astype(np.float64), np.concatenate([[0], np.cumsum(lengths)[:-1]])
+
+
+def _actual_and_naive(raw, starts_of_series, series, label_rows, origin, labels, season):
+    """The actual values [n, steps, n_labels] of rows `label_rows` [n, steps] of the series at `series` [n],
+    and the seasonal naive forecast of them from `origin` [n] (the first row not observed), both read from
+    the concatenated raw series."""
+    first = starts_of_series[series][:, None]
+    actual = raw[first + label_rows][:, :, labels]
+    naive = raw[first + naive_source_rows(label_rows, origin, season)][:, :, labels]
+    return actual, naive
 
 
 def mase_scales(prepared, split: str) -> np.ndarray:
@@ -119,9 +127,7 @@ def backtest_split(forward, plan, prepared, split: str, horizon: int, stride: in
     label_rows = origin_rows[:, None] + np.arange(horizon)
     raw, starts_of_series = _concatenated(prepared.series.segments)
     labels = list(spec.label_indices)
-    actual = raw[starts_of_series[series][:, None] + label_rows][:, :, labels]
-    naive_rows = naive_source_rows(label_rows, origin_rows, prepared.season)
-    naive = raw[starts_of_series[series][:, None] + naive_rows][:, :, labels]
+    actual, naive = _actual_and_naive(raw, starts_of_series, series, label_rows, origin_rows, labels, prepared.season)
     return SplitForecast(split, series, label_rows, actual, forecast, naive)
 
 
