@@ -102,6 +102,27 @@ def test_long_table_global_nbeats_per_series_files(tmp_path):
     assert answer.shape == (1, 4, 1) and np.isfinite(answer).all()
 
 
+def test_a_panel_forecasting_several_steps_per_label_step_trains_and_evaluates_alike(tmp_path):
+    # per-series metrics need one value per label step; training and evaluate must agree on skipping them
+    rows = [(name, d, level + (i % 4)) for name, level in (("a", 10.0), ("b", 50.0))
+            for i, d in enumerate(pd.date_range("2021-01-01", periods=60, freq="D").strftime("%Y-%m-%d"))]
+    pd.DataFrame(rows, columns=["sid", "day", "y"]).to_csv(tmp_path / "two.csv", index=False)
+    args = ["train", "data=panel", "data.path=two.csv", "data.id_column=sid", "data.date_column=day", "data.target=y",
+            "data.horizon=null", "data.split.protocol=ltsf", "window.input_width=4", "window.horizon=2",
+            "window.steps_ahead=3", "model=linear",
+            "trainer.epochs=1", "trainer.verbose=silent"]
+    result = run_forecast(args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = only_run(tmp_path)
+    assert json.loads((run / "run.json").read_text())["window"]["steps_ahead"] == 3
+    assert not (run / "metrics_by_series.csv").exists()
+    result = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    evaluation = json.loads((run / "evaluation.json").read_text())
+    assert "series_metrics" not in evaluation and evaluation["max_abs_diff_vs_training"] < 1e-9
+    assert set(evaluation["metrics"]) == {k for k in json.loads((run / "metrics.json").read_text()) if k.startswith("test/")}
+
+
 def test_bad_panel_input_is_one_line_and_exit_2(tmp_path):
     pd.DataFrame({"sid": ["a", "a", "b", "a"], "date": ["2020-01-01", "2020-01-02", "2020-01-01", "2020-01-02"], "y": [1, 2, 3, 4]}).to_csv(
         tmp_path / "dup.csv", index=False

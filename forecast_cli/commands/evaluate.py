@@ -66,7 +66,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
     computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
     metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
-    if prepared.is_panel:
+    if prepared.scored_per_series:
         from forecast_cli.forecaster.panel import score_splits
         from forecast_cli.metrics import inference_function
 
@@ -86,7 +86,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         "same_data_as_training": same_data,
         "windows": len(starts),
         **({"drop_last": int(cfg.drop_last), "windows_dropped": len(split.starts) - len(starts)} if cfg.drop_last else {}),
-        **({"series_metrics": str(run.evaluation_by_series_csv)} if prepared.is_panel else {}),
+        **({"series_metrics": str(run.evaluation_by_series_csv)} if prepared.scored_per_series else {}),
         "metrics": metrics,
         "max_abs_diff_vs_training": max(differences.values()) if differences else None,
     }

@@ -66,6 +66,12 @@ class PreparedData:
         return self.series_scaler.inverse_rows(values, self.series_positions()[series], list(columns))
 
     @property
+    def scored_per_series(self) -> bool:
+        """A panel's real-unit metrics are per series, averaged over series (forecaster/panel.py), and need
+        one value per label step: with window.steps_ahead > 1 a panel has its scaled metrics only."""
+        return self.is_panel and self.spec.steps_ahead == 1
+
+    @property
     def single_series_by_time(self) -> bool:
         """One series cut into splits by time: a split's rows are rows of that series from its start."""
         return self.series.split_by != SPLIT_BY_SERIES and len(self.series.segments) == 1

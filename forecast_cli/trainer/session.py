@@ -126,7 +126,7 @@ def run_training(
             metrics[f"{split}/{name}"] = value
     forecast = last_window_forecast(model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
-    if prepared.is_panel and prepared.spec.steps_ahead == 1:
+    if prepared.scored_per_series:
         by_series, rows = score_splits(lambda x: forward(x).numpy(), prepared, splits)
         metrics.update(by_series)
         write_csv_atomic(run.metrics_by_series_csv, rows)
