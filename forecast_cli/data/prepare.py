@@ -1,5 +1,6 @@
 """From a `data` and a `window` config to scaled per-split arrays and window start indices."""
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -179,12 +180,17 @@ def prepare_data(
             raise ForecastError("the train split is empty: use more data or raise data.split.train")
         if per_series:
             series_scaler = fit_series_scaler(
-                data_cfg.scaler, parts["train"], series.ids, series.columns, data_cfg.scaler_range
+                data_cfg.scaler, parts["train"], series.ids, series.columns, data_cfg.scaler_range, series.unscaled
             )
             scaler = fit_scaler("none", train_rows, series.columns, data_cfg.scaler_range)
         else:
             scaler = fit_scaler(
-                data_cfg.scaler, train_rows, series.columns, data_cfg.scaler_range, scaler_ddof(data_cfg.split)
+                data_cfg.scaler,
+                train_rows,
+                series.columns,
+                data_cfg.scaler_range,
+                scaler_ddof(data_cfg.split),
+                series.unscaled,
             )
     else:
         check_same_columns(series, scaler)
@@ -246,6 +252,8 @@ def data_spec(window_cfg, data_cfg, series: SeriesData, series_index: bool = Fal
     """The window resolved on the data's columns: the data's horizon and lookback when it has them
     (a panel), and the series index as the last input column when `series_index`."""
     spec = resolve_window(panel.data_window(window_cfg, data_cfg, series), series.columns, series.targets)
+    calendar = tuple(c for c in series.derived_columns() if c in spec.input_columns)
+    spec = dataclasses.replace(spec, calendar_columns=calendar)
     return with_series_index(spec) if series_index else spec
 
 

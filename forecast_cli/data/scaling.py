@@ -61,9 +61,15 @@ class Scaler:
 
 
 def fit_scaler(
-    kind: str, train: "np.ndarray", columns: List[str], feature_range: Sequence[float], ddof: int = 1
+    kind: str,
+    train: "np.ndarray",
+    columns: List[str],
+    feature_range: Sequence[float],
+    ddof: int = 1,
+    unscaled: Sequence[str] = (),
 ) -> Scaler:
-    """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0).
+    """Fit on the [rows, features] training values. Constant columns get scale 1 (no division by 0), the
+    `unscaled` columns offset 0 and scale 1 (they pass through).
 
     `ddof` of the standard deviation: 1 as pandas' DataFrame.std (the tutorial), 0 as scikit-learn's
     StandardScaler (Time-Series-Library)."""
@@ -86,6 +92,9 @@ def fit_scaler(
     else:
         raise ValueError(f"unknown scaler kind {kind!r}")
     scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    passed = [columns.index(c) for c in unscaled if c in columns]
+    offset, scale = np.array(offset, dtype=np.float64), np.array(scale, dtype=np.float64)
+    offset[passed], scale[passed] = 0.0, 1.0
     return Scaler(
         kind,
         list(columns),

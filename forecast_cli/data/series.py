@@ -1,6 +1,6 @@
 """What every data loader returns: validated numeric series, before splitting and scaling."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ class SeriesData:
     horizon: Optional[int] = None
     season: Optional[int] = None
     frequency: Optional[str] = None  # a pandas offset alias; None: inferred from the timestamps
+    # columns the scaler leaves as they are (data.calendar's, already in [-0.5, 0.5])
+    unscaled: List[str] = field(default_factory=list)
 
     @property
     def is_panel(self) -> bool:

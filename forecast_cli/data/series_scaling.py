@@ -81,12 +81,17 @@ class SeriesScaler:
 
 
 def fit_series_scaler(
-    kind: str, train_parts: "List[np.ndarray]", ids: List[str], columns: List[str], feature_range: Sequence[float]
+    kind: str,
+    train_parts: "List[np.ndarray]",
+    ids: List[str],
+    columns: List[str],
+    feature_range: Sequence[float],
+    unscaled: Sequence[str] = (),
 ) -> SeriesScaler:
     """One scaler per series, fit on that series' training rows [rows, columns] (`fit_scaler`'s rules)."""
     import numpy as np
 
-    fitted = [fit_scaler(kind, part, columns, feature_range) for part in train_parts]
+    fitted = [fit_scaler(kind, part, columns, feature_range, unscaled=unscaled) for part in train_parts]
     offset = np.stack([f.offset for f in fitted]) if fitted else np.zeros((0, len(columns)))
     scale = np.stack([f.scale for f in fitted]) if fitted else np.ones((0, len(columns)))
     return SeriesScaler(kind, list(columns), list(ids), offset, scale)

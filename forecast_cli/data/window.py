@@ -66,6 +66,10 @@ class WindowSpec:
     # the last `embedded` input channels are a learned series embedding, not data: the window a family's
     # model is built on behind `model.series_embedding` (models/_series_embedding.py)
     embedded: int = 0
+    # input columns computed from the timestamps alone (data.calendar, the Jena time signals): RevIN
+    # passes them through, as a window's own statistics would erase what they say (the day of the year
+    # barely moves within a window)
+    calendar_columns: Tuple[str, ...] = ()
 
     @property
     def total_width(self) -> int:

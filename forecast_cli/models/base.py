@@ -141,13 +141,19 @@ def revin_output_positions(spec):
     return [positions[j % spec.n_labels] for j in range(spec.n_outputs)]
 
 
+def calendar_positions(spec):
+    """The input channels computed from the timestamps (WindowSpec.calendar_columns), which RevIN passes through."""
+    return [spec.input_columns.index(c) for c in spec.calendar_columns if c in spec.input_columns]
+
+
 def revin_around(x, spec, affine: bool, forward):
     """forward(x normalized by RevIN), mapped back with x's statistics: the RevIN pair around any
     function of the window (`spec` names x's channels and the labels among them)."""
     from forecast_cli.models.layers import RevINDenormalization, RevINNormalization
 
     output_positions = revin_output_positions(spec)
-    normalized, scale, shift = RevINNormalization(affine, dtype="float32", name="revin_normalize")(x)
+    normalize = RevINNormalization(affine, passthrough=calendar_positions(spec), dtype="float32", name="revin_normalize")
+    normalized, scale, shift = normalize(x)
     outputs = forward(normalized)
     return RevINDenormalization(output_positions, dtype="float32", name="revin_denormalize")([outputs, scale, shift])
 

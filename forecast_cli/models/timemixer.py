@@ -10,6 +10,7 @@ from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
     ModelConfig,
+    calendar_positions,
     check_dropout,
     check_moving_average_kernel,
     check_positive,
@@ -77,6 +78,22 @@ def multiscale_inputs(inputs, cfg: TimeMixerConfig):
     return scales
 
 
+def multiscale_calendar(calendar, cfg: TimeMixerConfig, lengths: List[int]):
+    """[batch, time, calendar columns] -> one [batch, 1, time_i, d_model] per scale: every scale's steps
+    sampled one in `down_sampling_window` (TimeMixer's `x_mark[:, ::window]`), then embedded by one
+    bias-free linear map shared by the scales (TSLib's TimeFeatureEmbedding), the same for every channel."""
+    import keras
+
+    layers = keras.layers
+    embed = layers.Dense(cfg.d_model, use_bias=False, name="temporal_embedding")
+    marks = [calendar]
+    for i in range(1, len(lengths)):
+        sampled = layers.MaxPooling1D(1, strides=cfg.down_sampling_window, name=f"calendar_sampling_{i}")(marks[-1])
+        extra = sampled.shape[1] - lengths[i]  # an odd length keeps one more step than the average pooling
+        marks.append(layers.Cropping1D((0, extra), name=f"calendar_crop_{i}")(sampled) if extra else sampled)
+    return [layers.Reshape((1, length, cfg.d_model), name=f"temporal_{i}")(embed(mark)) for i, (mark, length) in enumerate(zip(marks, lengths))]
+
+
 def mlp_over_time(x, steps: int, name: str):
     """[..., time] -> [..., steps]: Dense(steps), GELU, Dense(steps)."""
     import keras
@@ -117,7 +134,7 @@ def past_decomposable_mixing(scales, cfg: TimeMixerConfig, lengths: List[int], n
     return outputs
 
 
-def future_multipredictor_mixing(scales, spec, name: str = "predict"):
+def future_multipredictor_mixing(scales, spec, channels: int, name: str = "predict"):
     """Every scale [batch, channels, time_i, d_model] forecasts [batch, channels, horizon]; the forecasts add up."""
     import keras
 
@@ -126,7 +143,7 @@ def future_multipredictor_mixing(scales, spec, name: str = "predict"):
     time_last = layers.Permute((1, 3, 2), name=f"{name}_time_last")
     time_first = layers.Permute((1, 3, 2), name=f"{name}_time_first")
     projection = layers.Dense(1, name=f"{name}_projection")  # d_model -> one value per step, shared by the scales
-    per_channel = layers.Reshape((spec.n_features, steps), name=f"{name}_per_channel")
+    per_channel = layers.Reshape((channels, steps), name=f"{name}_per_channel")
     forecasts = []
     for i, x in enumerate(scales):
         x = layers.Dense(steps, name=f"{name}_from_scale_{i}")(time_last(x))  # [batch, channels, d_model, horizon]
@@ -138,16 +155,28 @@ def future_multipredictor_mixing(scales, spec, name: str = "predict"):
 def build(cfg: TimeMixerConfig, spec):
     import keras
 
-    from forecast_cli.models.layers import CircularTokenEmbedding
+    from forecast_cli.models.layers import CircularTokenEmbedding, TakeChannels
 
     positions = label_positions(spec, "model=timemixer")
     inputs = model_input(spec)
+    lengths = scale_lengths(cfg, spec.input_width)
+    # calendar columns (that are not labels) are not channels of their own: their embedding is added to
+    # every channel's steps, as TimeMixer's DataEmbedding_wo_pos adds x_mark's
+    labels = set(positions)
+    calendar_at = [p for p in calendar_positions(spec) if p not in labels]
+    data_at = [p for p in range(spec.n_features) if p not in calendar_at]
+    data = TakeChannels(data_at, name="data_channels")(inputs) if calendar_at else inputs
+    temporal = multiscale_calendar(TakeChannels(calendar_at, name="calendar_channels")(inputs), cfg, lengths) if calendar_at else None
     channels_first = keras.layers.Permute((2, 1), name="channels_first")
     embedding = CircularTokenEmbedding(cfg.d_model, name="token_embedding")
     dropout = keras.layers.Dropout(cfg.dropout, name="embedding_dropout")
-    scales = [dropout(embedding(channels_first(s))) for s in multiscale_inputs(inputs, cfg)]  # [batch, channels, time_i, d_model]
-    lengths = scale_lengths(cfg, spec.input_width)
+    scales = []
+    for i, s in enumerate(multiscale_inputs(data, cfg)):
+        x = embedding(channels_first(s))  # [batch, channels, time_i, d_model]
+        if temporal is not None:
+            x = keras.layers.Add(name=f"with_calendar_{i}")([x, temporal[i]])
+        scales.append(dropout(x))
     for b in range(cfg.e_layers):
         scales = past_decomposable_mixing(scales, cfg, lengths, f"pdm_{b}")
-    forecast = future_multipredictor_mixing(scales, spec)  # [batch, channels, horizon]
-    return keras.Model(inputs, label_forecast(forecast, spec, positions), name="timemixer")
+    forecast = future_multipredictor_mixing(scales, spec, len(data_at))  # [batch, channels, horizon]
+    return keras.Model(inputs, label_forecast(forecast, spec, [data_at.index(p) for p in positions]), name="timemixer")

@@ -10,12 +10,15 @@ DATA = Registry("data", "forecast_cli.data.loaders")
 
 
 def load_series(cfg, total_window: int):
-    """Load the data that `cfg` (a `data` config node) describes, validated and numeric (SeriesData)."""
+    """Load the data that `cfg` (a `data` config node) describes, validated and numeric (SeriesData),
+    with the calendar columns that `data.calendar` asks for."""
     from omegaconf import OmegaConf
+
+    from forecast_cli.data.calendar import with_calendar
 
     entry = DATA.get(cfg.name)
     typed = OmegaConf.to_object(cfg) if OmegaConf.is_config(cfg) else cfg
-    return entry.implementation(typed, total_window)
+    return with_calendar(entry.implementation(typed, total_window), typed.calendar, typed.calendar_frequency)
 
 
 __all__ = ["DATA", "load_series"]

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
 
+from forecast_cli.data.calendar import CALENDARS
 from forecast_cli.data.scaling import SCALERS
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
 from forecast_cli.data.split import SplitConfig
@@ -20,8 +21,17 @@ class DataConfig:
     scaler: str = "standard"
     scaler_range: List[float] = field(default_factory=lambda: [0.0, 1.0])
     split: SplitConfig = field(default_factory=SplitConfig)
+    # calendar columns computed from the timestamps, appended to the inputs (data/calendar.py): null or
+    # timef (Time-Series-Library's encoding); calendar_frequency: the step they encode (null: the data's)
+    calendar: Optional[str] = None
+    calendar_frequency: Optional[str] = None
 
     def __post_init__(self) -> None:
+        require(
+            self.calendar is None or self.calendar in CALENDARS,
+            "data.calendar",
+            f"must be null or one of {', '.join(CALENDARS)}, got '{self.calendar}'",
+        )
         require(self.scaler in SCALERS, "data.scaler", f"must be one of {', '.join(SCALERS)}, got '{self.scaler}'")
         require(
             len(self.scaler_range) == 2 and self.scaler_range[0] < self.scaler_range[1],

@@ -4,7 +4,7 @@
 from forecast_cli.models.layers.baselines import LastValue, PreviousSteps, SeasonalNaive
 from forecast_cli.models.layers.cells import LayerNormSimpleRNNCell
 from forecast_cli.models.layers.channel_linear import PerChannelDense
-from forecast_cli.models.layers.channels import LabelChannels
+from forecast_cli.models.layers.channels import LabelChannels, TakeChannels
 from forecast_cli.models.layers.decomposition import MovingAverage
 from forecast_cli.models.layers.feedback import FeedBack
 from forecast_cli.models.layers.nbeats import BasisExpansion
@@ -34,6 +34,7 @@ __all__ = [
     "SeasonalNaive",
     "SeriesEmbedding",
     "SplitEmbeddingChannels",
+    "TakeChannels",
     "TransformerEncoderLayer",
     "patch_count",
 ]

@@ -1,4 +1,5 @@
-"""From forecasts made for every input channel to the label columns the window asks for."""
+"""Channel selection: from forecasts made for every input channel to the label columns the window asks
+for, and a window's channels split by kind (the data's, the calendar's)."""
 
 import keras
 from keras import ops
@@ -30,4 +31,24 @@ class LabelChannels(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(label_positions=self.label_positions, label_width=self.label_width, steps_ahead=self.steps_ahead)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="forecast")
+class TakeChannels(keras.layers.Layer):
+    """[batch, time, channels] -> [batch, time, len(positions)]: the channels at `positions`, in that order."""
+
+    def __init__(self, positions, **kwargs):
+        super().__init__(**kwargs)
+        self.positions = [int(p) for p in positions]
+
+    def call(self, inputs):
+        return ops.take(inputs, self.positions, axis=2)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], len(self.positions))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(positions=self.positions)
         return config

@@ -12,12 +12,14 @@ class RevINNormalization(keras.layers.Layer):
 
     normalized = (x - mean) / std, then * weight + bias per channel when affine; a value y in normalized
     units is y * scale + shift in the input's units (the inverse of the affine step included). The
-    statistics are constants for the gradient and std = sqrt(var + epsilon), as in the paper's code."""
+    statistics are constants for the gradient and std = sqrt(var + epsilon), as in the paper's code.
+    The channels at `passthrough` (calendar columns) come out unchanged, with scale 1 and shift 0."""
 
-    def __init__(self, affine=False, epsilon=1e-5, **kwargs):
+    def __init__(self, affine=False, epsilon=1e-5, passthrough=(), **kwargs):
         super().__init__(**kwargs)
         self.affine = bool(affine)
         self.epsilon = float(epsilon)
+        self.passthrough = [int(p) for p in passthrough]
 
     def build(self, input_shape):
         if self.affine:
@@ -28,13 +30,26 @@ class RevINNormalization(keras.layers.Layer):
     def call(self, inputs):
         mean = ops.stop_gradient(ops.mean(inputs, axis=1, keepdims=True))
         std = ops.stop_gradient(ops.sqrt(ops.var(inputs, axis=1, keepdims=True) + self.epsilon))
+        if self.passthrough:
+            normalized_channels = self._normalized_mask(inputs.shape[-1])
+            mean = mean * normalized_channels
+            std = ops.where(normalized_channels > 0, std, ops.ones_like(std))
         normalized = (inputs - mean) / std
         if not self.affine:
             return normalized, std, mean
-        normalized = normalized * self.affine_weight + self.affine_bias
+        weight, bias = self.affine_weight, self.affine_bias
+        if self.passthrough:
+            mask = self._normalized_mask(inputs.shape[-1])
+            weight, bias = weight * mask + (1.0 - mask), bias * mask
+        normalized = normalized * weight + bias
         # the paper's inverse divides by weight + epsilon^2: a weight trained to zero cannot divide by zero
-        scale = std / (self.affine_weight + self.epsilon * self.epsilon)
-        return normalized, scale, mean - self.affine_bias * scale
+        scale = std / (weight + self.epsilon * self.epsilon)
+        return normalized, scale, mean - bias * scale
+
+    def _normalized_mask(self, channels: int):
+        """[channels] float: 1 for a channel RevIN normalizes, 0 for one it passes through."""
+        passed = set(self.passthrough)
+        return ops.convert_to_tensor([0.0 if c in passed else 1.0 for c in range(channels)], dtype=self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         statistics = (input_shape[0], 1, input_shape[-1])
@@ -42,7 +57,7 @@ class RevINNormalization(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(affine=self.affine, epsilon=self.epsilon)
+        config.update(affine=self.affine, epsilon=self.epsilon, passthrough=self.passthrough)
         return config
 
 
