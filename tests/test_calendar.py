@@ -68,6 +68,8 @@ def test_calendar_refusals_name_the_fix():
     undated = SeriesData([np.zeros((5, 1))], ["a"], ["a"], SPLIT_BY_TIME, "made-up", "0")
     with pytest.raises(ForecastError, match="has none: give the data a date column"):
         with_calendar(undated, "timef", None)
+    with pytest.raises(ForecastError, match="'fortnightly' is not a pandas frequency"):
+        with_calendar(hourly_series(), "timef", "fortnightly")
     with pytest.raises(ForecastError, match="no calendar field finer than a year"):
         with_calendar(hourly_series(), "timef", "YS")
     clash = hourly_series()

@@ -39,7 +39,12 @@ def timef_columns(frequency: str) -> Tuple[str, ...]:
     import pandas as pd
 
     offsets = pd.offsets
-    offset = pd.tseries.frequencies.to_offset(frequency)
+    try:
+        offset = pd.tseries.frequencies.to_offset(frequency)
+    except ValueError:
+        raise ForecastError(
+            f"data.calendar_frequency='{frequency}' is not a pandas frequency: use h, 15min, D, W, MS, ..."
+        ) from None
     by_type = (
         ((offsets.YearBegin, offsets.YearEnd, offsets.BYearBegin, offsets.BYearEnd), ()),
         ((offsets.QuarterBegin, offsets.QuarterEnd, offsets.MonthBegin, offsets.MonthEnd, offsets.BusinessMonthBegin,
