@@ -85,9 +85,10 @@ class Trainee:
         self.execution = int(cfg.trainer.steps_per_execution)
         self.model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit, steps_per_execution=self.execution)
         self.spec = spec
-        self.first_epoch = self._fit(self._windows(max(steps, 2 * self.execution)))  # traces (XLA: compiles)
+        warmup_steps = max(steps, 2 * self.execution)  # whole executions
+        self.first_epoch = self._fit(self._windows(warmup_steps))  # traces (XLA: compiles)
         # fast models get more steps, so that fit's fixed costs per call stay a small part of an epoch
-        per_step = self.first_epoch / max(steps, 2 * self.execution)
+        per_step = self.first_epoch / warmup_steps
         wanted = max(steps, math.ceil(2.0 / max(per_step, 1e-6)))
         self.steps = min(4096, math.ceil(wanted / self.execution) * self.execution)
         self.data = self._windows(self.steps)

@@ -38,8 +38,7 @@ class PredictConfig:
 def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from forecast_cli.data.prepare import check_same_columns
-    from forecast_cli.data.window import resolve_window
+    from forecast_cli.data.prepare import check_same_columns, data_spec
     from forecast_cli.forecaster.future import predict_future, series_history
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
@@ -52,7 +51,7 @@ def predict_job(cfg) -> None:
     check_same_columns(series, restored.scaler)
     if series.is_panel:
         return predict_panel_job(cfg, run, restored, series, target)
-    spec = resolve_window(restored.config.window, series.columns, series.targets)
+    spec = data_spec(restored.config.window, restored.data, series)
     plan = ForecastPlan(spec, derived_columns=series.derived_columns())
     history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
     horizon = int(cfg.horizon or plan.direct_steps)

@@ -30,16 +30,15 @@ class RevINNormalization(keras.layers.Layer):
     def call(self, inputs):
         mean = ops.stop_gradient(ops.mean(inputs, axis=1, keepdims=True))
         std = ops.stop_gradient(ops.sqrt(ops.var(inputs, axis=1, keepdims=True) + self.epsilon))
-        if self.passthrough:
-            normalized_channels = self._normalized_mask(inputs.shape[-1])
-            mean = mean * normalized_channels
-            std = ops.where(normalized_channels > 0, std, ops.ones_like(std))
+        mask = self._normalized_mask(inputs.shape[-1]) if self.passthrough else None
+        if mask is not None:
+            mean = mean * mask
+            std = ops.where(mask > 0, std, ops.ones_like(std))
         normalized = (inputs - mean) / std
         if not self.affine:
             return normalized, std, mean
         weight, bias = self.affine_weight, self.affine_bias
-        if self.passthrough:
-            mask = self._normalized_mask(inputs.shape[-1])
+        if mask is not None:
             weight, bias = weight * mask + (1.0 - mask), bias * mask
         normalized = normalized * weight + bias
         # the paper's inverse divides by weight + epsilon^2: a weight trained to zero cannot divide by zero
