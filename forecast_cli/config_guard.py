@@ -31,6 +31,7 @@ ALLOWED_TARGETS = frozenset(
     + [
         "forecast_cli.callbacks.EarlyStopping",
         "forecast_cli.callbacks.EpochDecay",
+        "forecast_cli.schedules.OneCycle",
         "forecast_cli.run.sweep.SweepSummaryCallback",
         "forecast_cli.search.hparams.HParamsCallback",
         "forecast_cli.logger.LoggerCallback",
@@ -99,7 +100,7 @@ def _allowed_for(path: str) -> str:
         "callbacks": (
             f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.callbacks.{{EarlyStopping, EpochDecay}}"
         ),
-        "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}",
+        "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}, forecast_cli.schedules.OneCycle",
         "optimizer": f"keras.optimizers.{{{', '.join(_KERAS_OPTIMIZERS)}}}",
     }
     for kind, names in kinds.items():

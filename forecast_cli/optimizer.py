@@ -1,16 +1,17 @@
 """The `optimizer` config group: Keras optimizers built with `hydra.utils.instantiate` from `_target_`.
 
-`learning_rate` is a number or a `_target_` node of a Keras schedule, e.g.
-`optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`. Values an
-optimizer's YAML sets are `???` here (one source of truth: conf/optimizer/*.yaml).
+`learning_rate` is a number or a `_target_` node of a schedule, e.g.
+`optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`, or PyTorch's one-cycle
+(`forecast_cli.schedules.OneCycle`, whose length the trainer gives). Values an optimizer's YAML sets are
+`???` here (one source of truth: conf/optimizer/*.yaml).
 """
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 from omegaconf import MISSING
 
-from forecast_cli.errors import require
+from forecast_cli.errors import ForecastError, require
 
 
 @dataclass
@@ -73,8 +74,39 @@ def store_schemas(config_store: Any) -> None:
         config_store.store(group="schema/optimizer", name=name, node=schema)
 
 
-def build_optimizer(cfg):
-    """Instantiate inside `strategy.scope()` so that its variables live on the strategy's devices."""
-    from hydra.utils import instantiate
+# Callbacks that assign the optimizer's rate, which Keras refuses once the rate is a schedule.
+RATE_CALLBACKS = ("keras.callbacks.ReduceLROnPlateau", "forecast_cli.callbacks.EpochDecay")
+ONE_CYCLE = "forecast_cli.schedules.OneCycle"  # forecast_cli.schedules imports Keras; this module must not
 
-    return instantiate(cfg, _convert_="all")
+
+def is_schedule(rate: Any) -> bool:
+    return isinstance(rate, Mapping) and "_target_" in rate
+
+
+def check_schedule_alone(rate: Any, callbacks: Mapping[str, Any]) -> None:
+    """A schedule sets the rate of every step: a callback that assigns the rate would fail mid-training."""
+    if not is_schedule(rate):
+        return
+    for name, node in callbacks.items():
+        if isinstance(node, Mapping) and node.get("_target_") in RATE_CALLBACKS:
+            raise ForecastError(
+                f"trainer.callbacks.{name} sets the learning rate, which optimizer.learning_rate "
+                f"({rate['_target_']}) already sets at every step: drop it with trainer.callbacks.{name}=null"
+            )
+
+
+def build_optimizer(cfg, total_steps: Optional[int] = None):
+    """Instantiate inside `strategy.scope()` so that its variables live on the strategy's devices.
+
+    `total_steps` (epochs x steps per epoch) completes a one-cycle schedule, whose config leaves it out.
+    """
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    node = OmegaConf.to_container(cfg, resolve=True)
+    rate = node["learning_rate"]
+    if is_schedule(rate) and rate["_target_"] == ONE_CYCLE and "total_steps" not in rate:
+        if not total_steps:
+            raise ForecastError(f"optimizer.learning_rate ({ONE_CYCLE}) needs the number of training steps")
+        rate["total_steps"] = int(total_steps)
+    return instantiate(node, _convert_="all")

@@ -36,6 +36,7 @@ from forecast_cli.errors import (
     report_user_error,
     require,
 )
+from forecast_cli.optimizer import check_schedule_alone
 from forecast_cli.published import PublishedConfig
 from forecast_cli.run.atomic import no_space_error, out_of_space, write_text_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, INTERRUPTED, RunDir
@@ -79,11 +80,13 @@ class TrainConfig:
 def check_job_config(cfg) -> None:
     """Range checks of every group (the schemas' __post_init__) and combinations that cannot work."""
     typed = OmegaConf.to_object(cfg)
+    typed.model.check_init()
     typed.model.check_series_embedding()
     typed.model.check_window(typed.window)
     if typed.model.series_embedding and not getattr(typed.data, "per_series", False):
         raise ForecastError(SERIES_INDEX_NEEDS)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
+    check_schedule_alone(typed.optimizer.learning_rate, typed.trainer.callbacks)
 
 
 def validate_config(cfg) -> None:

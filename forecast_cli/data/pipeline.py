@@ -5,7 +5,7 @@ batch of windows from the series on the fly. The training order of an epoch is a
 permutation of (seed, epoch), so a resumed run sees the same order as an uninterrupted one.
 """
 
-from typing import TYPE_CHECKING, Dict
+from typing import TYPE_CHECKING, Dict, Optional
 
 from forecast_cli.data.window import WindowSpec
 
@@ -113,3 +113,15 @@ def split_datasets(
             parallel=not (shuffle and deterministic),
         )
     return datasets
+
+
+def steps_per_epoch(dataset) -> Optional[int]:
+    """Batches in one pass over `dataset`; None where TensorFlow cannot tell."""
+    steps = int(dataset.cardinality())
+    return steps if steps >= 0 else None
+
+
+def training_steps(train_dataset, epochs: int) -> Optional[int]:
+    """Optimizer steps in a whole run (what a one-cycle schedule spans); None where unknown."""
+    steps = steps_per_epoch(train_dataset)
+    return None if steps is None else int(epochs) * steps

@@ -7,6 +7,7 @@ from forecast_cli.errors import ForecastError, require
 
 INPUT_MODES = ("all", "last")
 HEADS = ("last", "sequence")
+INITS = (None, "keras", "torch")
 # direct: the head's output; residual: last observed value + the head's output (the tutorial's
 # ResidualWrapper); nonneg_growth: max((1 + output) * last observed value, 0) (the TF2 notes' COVID-19 layer)
 OUTPUTS = ("direct", "residual", "nonneg_growth")
@@ -31,8 +32,14 @@ class ModelConfig:
     # data.per_series=true), looked up by the window's series and given to the model with its input
     # window (build_model); null: none. Only families whose `series_embedding_use` is set take one.
     series_embedding: Optional[int] = None
+    # The initial weights: keras (null) or torch, the draws of PyTorch's nn.Linear / nn.Conv1d that the
+    # papers' code starts from (models/_torch_init.py)
+    init: Optional[str] = None
 
     series_embedding_use: ClassVar[Optional[str]] = EMBEDDING_AS_CHANNELS
+
+    def check_init(self) -> None:
+        require(self.init in INITS, "model.init", f"must be keras, torch or null, got '{self.init}'")
 
     def check_series_embedding(self) -> None:
         """A ForecastError when model.series_embedding is set on a family that cannot use it."""

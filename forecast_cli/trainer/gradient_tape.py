@@ -13,6 +13,7 @@ from typing import Dict
 import keras
 import tensorflow as tf
 
+from forecast_cli.data.pipeline import steps_per_epoch
 from forecast_cli.losses import keras_metrics
 from forecast_cli.trainer.context import TrainingContext, keras_verbosity
 
@@ -105,11 +106,6 @@ def distribute(strategy, dataset):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return strategy.experimental_distribute_dataset(dataset.with_options(options))
-
-
-def steps_per_epoch(dataset):
-    steps = int(dataset.cardinality())
-    return steps if steps >= 0 else None
 
 
 def epoch_iterators(distributed_dataset):

@@ -7,7 +7,7 @@ scope -> the trainer's loop with the run's callbacks -> final metrics -> forecas
 import logging
 from typing import Dict, Optional
 
-from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets
+from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets, training_steps
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.real_units import LabelUnscaler
 from forecast_cli.data.series_index import uses_series_embedding
@@ -83,15 +83,16 @@ def run_training(
 
     with strategy.scope():
         model = build_model(cfg.model, prepared.spec, prepared.season, n_series=prepared.series_count())
-        optimizer = build_optimizer(cfg.optimizer)
     shuffle_epoch = epoch_variable()
+    datasets = split_datasets(
+        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
+    )
+    with strategy.scope():
+        optimizer = build_optimizer(cfg.optimizer, total_steps=training_steps(datasets["train"], cfg.trainer.epochs))
     initial_epoch = first_epoch(cfg, checkpoint)
     resume_hint = f"continue with: forecast train resume={run.root}"
     if stop.requested:
         raise stop.interruption(initial_epoch, resume_hint)
-    datasets = split_datasets(
-        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
-    )
     callbacks = build_callbacks(cfg.trainer, run, optimizer, strategy, shuffle_epoch, stop, checkpoint)
     context = TrainingContext(
         model=model,
