@@ -83,10 +83,46 @@ def is_schedule(rate: Any) -> bool:
     return isinstance(rate, Mapping) and "_target_" in rate
 
 
+ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", "pct_start", "div_factor", "final_div_factor")
+
+
+def one_cycle_problem(max_learning_rate, pct_start, div_factor, final_div_factor, total_steps=1) -> Optional[str]:
+    """What is wrong with these one-cycle arguments, or None (checked before a run and by the schedule)."""
+    values = (max_learning_rate, pct_start, div_factor, final_div_factor, total_steps)
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in values):
+        return f"takes numbers, got {', '.join(repr(v) for v in values)}"
+    if max_learning_rate <= 0:
+        return f"max_learning_rate must be > 0, got {max_learning_rate!r}"
+    if not 0 < pct_start < 1 or div_factor < 1 or final_div_factor < 1 or total_steps < 1:
+        return (
+            "pct_start must be in (0, 1), div_factor and final_div_factor >= 1, total_steps >= 1, "
+            f"got {pct_start}, {div_factor}, {final_div_factor}, {total_steps}"
+        )
+    return None
+
+
+def check_one_cycle(rate: Mapping[str, Any]) -> None:
+    unknown = sorted(set(rate) - {"_target_", *ONE_CYCLE_KEYS})
+    if unknown or "max_learning_rate" not in rate:
+        raise ForecastError(
+            f"optimizer.learning_rate ({ONE_CYCLE}) takes {', '.join(ONE_CYCLE_KEYS)}, max_learning_rate required; "
+            f"got {', '.join(sorted(k for k in rate if k != '_target_'))}"
+        )
+    problem = one_cycle_problem(
+        rate["max_learning_rate"], rate.get("pct_start", 0.3), rate.get("div_factor", 25.0),
+        rate.get("final_div_factor", 1e4), rate.get("total_steps", 1),
+    )
+    if problem:
+        raise ForecastError(f"optimizer.learning_rate ({ONE_CYCLE}): {problem}")
+
+
 def check_schedule_alone(rate: Any, callbacks: Mapping[str, Any]) -> None:
-    """A schedule sets the rate of every step: a callback that assigns the rate would fail mid-training."""
+    """A schedule sets the rate of every step: a callback that assigns the rate would fail mid-training.
+    A one-cycle schedule's arguments are checked here too, before any run directory exists."""
     if not is_schedule(rate):
         return
+    if rate["_target_"] == ONE_CYCLE:
+        check_one_cycle(rate)
     for name, node in callbacks.items():
         if isinstance(node, Mapping) and node.get("_target_") in RATE_CALLBACKS:
             raise ForecastError(

@@ -7,6 +7,8 @@ import math
 
 import keras
 
+from forecast_cli.optimizer import one_cycle_problem
+
 
 @keras.saving.register_keras_serializable(package="forecast_cli")
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
@@ -21,13 +23,9 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
 
     def __init__(self, max_learning_rate: float, total_steps: int, pct_start: float = 0.3,
                  div_factor: float = 25.0, final_div_factor: float = 1e4):
-        if not isinstance(max_learning_rate, (int, float)) or max_learning_rate <= 0:
-            raise ValueError(f"max_learning_rate must be a number > 0, got {max_learning_rate!r}")
-        if not 0 < pct_start < 1 or div_factor < 1 or final_div_factor < 1 or total_steps < 1:
-            raise ValueError(
-                "pct_start must be in (0, 1), div_factor and final_div_factor >= 1, total_steps >= 1, "
-                f"got {pct_start}, {div_factor}, {final_div_factor}, {total_steps}"
-            )
+        problem = one_cycle_problem(max_learning_rate, pct_start, div_factor, final_div_factor, total_steps)
+        if problem:
+            raise ValueError(problem)
         self.max_learning_rate = float(max_learning_rate)
         self.total_steps = int(total_steps)
         self.pct_start = float(pct_start)

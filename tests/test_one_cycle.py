@@ -131,11 +131,36 @@ def test_a_schedule_next_to_a_rate_callback_is_refused_in_one_line(overrides, cl
     assert f"trainer.callbacks.{clash}=null" in message and "forecast_cli.schedules.OneCycle" in message
 
 
-def test_bad_arguments_are_refused():
-    with pytest.raises(ValueError, match="pct_start must be in"):
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        ("max_learning_rate: 0.01, pct_start: 1.5", "pct_start must be in (0, 1)"),
+        ("max_learning_rate: 0.0", "max_learning_rate must be > 0, got 0.0"),
+        ("max_learning_rate: 0.01, pct_start: soon", "takes numbers, got 0.01, 'soon'"),
+        ("max_lr: 0.01", "takes max_learning_rate, total_steps, pct_start, div_factor, final_div_factor"),
+    ],
+)
+def test_bad_arguments_are_refused_before_the_run_in_one_line(tmp_path, arguments, message):
+    cfg = compose_train(["trainer.callbacks.reduce_lr=null",
+                         f"optimizer.learning_rate={{_target_: forecast_cli.schedules.OneCycle, {arguments}}}"])
+    with pytest.raises(ForecastError) as error:
+        validate_config(cfg)
+    assert message in str(error.value) and str(error.value).startswith("optimizer.learning_rate (forecast_cli")
+    with pytest.raises(ValueError, match="pct_start must be in"):  # the schedule itself, built in code
         OneCycle(0.01, 100, pct_start=1.5)
-    with pytest.raises(ValueError, match="max_learning_rate must be a number > 0"):
-        OneCycle(0.0, 100)
+
+
+def test_the_cli_refuses_a_bad_schedule_with_exit_2_and_no_run(tmp_path):
+    make_frame(100).to_csv(tmp_path / "series.csv", index=False)
+    result = run_forecast(
+        ["train", "data=csv", f"data.path={tmp_path / 'series.csv'}", "data.target=target",
+         "trainer.callbacks.reduce_lr=null",
+         "optimizer.learning_rate={_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 2}"],
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("forecast: error: optimizer.learning_rate (forecast_cli")
+    assert "Traceback" not in result.stderr and not (tmp_path / "outputs").exists()
 
 
 def test_a_cli_run_follows_the_curve_epoch_by_epoch_and_saves_a_model_that_loads(tmp_path):
