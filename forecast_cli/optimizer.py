@@ -77,13 +77,11 @@ def store_schemas(config_store: Any) -> None:
 # Callbacks that assign the optimizer's rate, which Keras refuses once the rate is a schedule.
 RATE_CALLBACKS = ("keras.callbacks.ReduceLROnPlateau", "forecast_cli.callbacks.EpochDecay")
 ONE_CYCLE = "forecast_cli.schedules.OneCycle"  # forecast_cli.schedules imports Keras; this module must not
+ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", "pct_start", "div_factor", "final_div_factor")
 
 
 def is_schedule(rate: Any) -> bool:
     return isinstance(rate, Mapping) and "_target_" in rate
-
-
-ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", "pct_start", "div_factor", "final_div_factor")
 
 
 def one_cycle_problem(max_learning_rate, pct_start, div_factor, final_div_factor, total_steps=1) -> Optional[str]:
