@@ -77,7 +77,8 @@ def store_schemas(config_store: Any) -> None:
 # Callbacks that assign the optimizer's rate, which Keras refuses once the rate is a schedule.
 RATE_CALLBACKS = ("keras.callbacks.ReduceLROnPlateau", "forecast_cli.callbacks.EpochDecay")
 ONE_CYCLE = "forecast_cli.schedules.OneCycle"  # forecast_cli.schedules imports Keras; this module must not
-ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", "pct_start", "div_factor", "final_div_factor")
+ONE_CYCLE_DEFAULTS = {"pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4}  # PyTorch's OneCycleLR
+ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", *ONE_CYCLE_DEFAULTS)
 
 
 def is_schedule(rate: Any) -> bool:
@@ -106,9 +107,10 @@ def check_one_cycle(rate: Mapping[str, Any]) -> None:
             f"optimizer.learning_rate ({ONE_CYCLE}) takes {', '.join(ONE_CYCLE_KEYS)}, max_learning_rate required; "
             f"got {', '.join(sorted(k for k in rate if k != '_target_'))}"
         )
+    given = {**ONE_CYCLE_DEFAULTS, "total_steps": 1, **rate}  # total_steps: the trainer's, unless given
     problem = one_cycle_problem(
-        rate["max_learning_rate"], rate.get("pct_start", 0.3), rate.get("div_factor", 25.0),
-        rate.get("final_div_factor", 1e4), rate.get("total_steps", 1),
+        given["max_learning_rate"], given["pct_start"], given["div_factor"], given["final_div_factor"],
+        given["total_steps"],
     )
     if problem:
         raise ForecastError(f"optimizer.learning_rate ({ONE_CYCLE}): {problem}")

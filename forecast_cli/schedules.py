@@ -7,7 +7,7 @@ import math
 
 import keras
 
-from forecast_cli.optimizer import one_cycle_problem
+from forecast_cli.optimizer import ONE_CYCLE_DEFAULTS, one_cycle_problem
 
 
 @keras.saving.register_keras_serializable(package="forecast_cli")
@@ -21,8 +21,14 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
     scheduler also cycles Adam's beta_1 between 0.95 and 0.85 by default; the optimizer's beta_1 stays put.
     """
 
-    def __init__(self, max_learning_rate: float, total_steps: int, pct_start: float = 0.3,
-                 div_factor: float = 25.0, final_div_factor: float = 1e4):
+    def __init__(
+        self,
+        max_learning_rate: float,
+        total_steps: int,
+        pct_start: float = ONE_CYCLE_DEFAULTS["pct_start"],
+        div_factor: float = ONE_CYCLE_DEFAULTS["div_factor"],
+        final_div_factor: float = ONE_CYCLE_DEFAULTS["final_div_factor"],
+    ):
         problem = one_cycle_problem(max_learning_rate, pct_start, div_factor, final_div_factor, total_steps)
         if problem:
             raise ValueError(problem)

@@ -10,6 +10,14 @@ import pytest
 FORECAST = str(Path(sys.executable).parent / "forecast")
 
 
+def compose_train(overrides=()):
+    """The `train` config composed from the package's conf with these command-line overrides."""
+    from hydra import compose, initialize_config_module
+
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
 def make_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
     """A small hourly table: a noisy daily sine target plus two related features."""
     rng = np.random.default_rng(seed)

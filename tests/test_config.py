@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_module
+from hydra import initialize_config_module
 from omegaconf import OmegaConf
 
 from forecast_cli.commands.precheck import check_overrides
@@ -13,10 +13,7 @@ from forecast_cli.commands.rewrite import rename_former_options
 from forecast_cli.commands.train import validate_config
 from forecast_cli.errors import ForecastError
 
-
-def compose_train(overrides=()):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        return compose("train", overrides=list(overrides))
+from conftest import compose_train
 
 
 def test_default_config_composes_every_group():

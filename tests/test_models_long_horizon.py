@@ -6,7 +6,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 from forecast_cli.commands.train import validate_config
@@ -15,7 +14,7 @@ from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
 from forecast_cli.models.layers import MovingAverage, Patching, RevINDenormalization, RevINNormalization, patch_count
 
-from conftest import make_frame, run_forecast
+from conftest import compose_train, make_frame, run_forecast
 
 # tiny sizes that fit a 16-step window
 TINY = {
@@ -253,11 +252,6 @@ def test_the_models_run_under_mixed_bfloat16_with_a_float32_forecast():
             assert y.dtype == np.float32 and np.isfinite(y).all(), name
     finally:
         keras.mixed_precision.set_global_policy("float32")
-
-
-def compose_train(overrides):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        return compose("train", overrides=overrides)
 
 
 @pytest.mark.parametrize("name", NEW_MODELS)

@@ -10,7 +10,6 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from hydra import compose, initialize_config_module
 
 from forecast_cli.commands.train import validate_config
 from forecast_cli.errors import ForecastError
@@ -19,7 +18,7 @@ from forecast_cli.run.checkpoint import load_checkpoint
 from forecast_cli.schedules import OneCycle
 from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint
 
-from conftest import make_frame, run_forecast
+from conftest import compose_train, make_frame, run_forecast
 
 ONE_CYCLE = "{_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 0.2}"
 
@@ -97,11 +96,6 @@ def test_a_resumed_run_continues_the_same_curve(tmp_path):
     resumed.fit(X, Y, batch_size=4, epochs=4, initial_epoch=2, shuffle=False, verbose=0, callbacks=[restore])
     assert int(resumed.optimizer.iterations.numpy()) == 40
     assert float(resumed.weights[0].numpy().item()) == pytest.approx(float(whole.weights[0].numpy().item()), rel=1e-6)
-
-
-def compose_train(overrides):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        return compose("train", overrides=overrides)
 
 
 def test_the_trainer_gives_the_schedule_its_length_unless_the_config_does():

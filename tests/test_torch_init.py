@@ -6,7 +6,6 @@ import math
 import keras
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_module
 
 from forecast_cli.commands.train import validate_config
 from forecast_cli.data.window import WindowConfig, resolve_window
@@ -15,12 +14,9 @@ from forecast_cli.models import build_model
 from forecast_cli.models._torch_init import torch_initialize
 from forecast_cli.models.layers import PerChannelDense, TransformerEncoderLayer
 
+from conftest import compose_train
+
 SPEC = resolve_window(WindowConfig(96, 96, 96), [f"c{i}" for i in range(7)], [f"c{i}" for i in range(7)])
-
-
-def compose_train(overrides):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        return compose("train", overrides=overrides)
 
 
 def build(name, init, **overrides):

@@ -5,7 +5,6 @@ import csv
 import numpy as np
 import pytest
 import tensorflow as tf
-from hydra import compose, initialize_config_module
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
@@ -16,12 +15,7 @@ from forecast_cli.run.atomic import read_json
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training
 
-from conftest import tiny_train_overrides
-
-
-def compose_train(overrides):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        return compose("train", overrides=overrides)
+from conftest import compose_train, tiny_train_overrides
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ import math
 
 import keras
 
+from forecast_cli.models.layers import PerChannelDense, TransformerEncoderLayer
+
 DEFAULT_KERNEL = keras.initializers.GlorotUniform
 
 
@@ -19,28 +21,30 @@ def _draw(variable, fan_in: int) -> None:
     variable.assign(keras.random.uniform(variable.shape, -bound, bound, dtype=variable.dtype))
 
 
-def _linear(kernel, bias, fan_in: int, default_kernel: bool) -> None:
-    if default_kernel:
-        _draw(kernel, fan_in)
-    if bias is not None:
-        _draw(bias, fan_in)
+def _fan_in(layer) -> int:
+    """The inputs each output of a linear layer sums: Dense (in, out), Conv1D (taps, in, out), PerChannelDense
+    (channels, in, out), LTSF-Linear's one nn.Linear per channel."""
+    shape = layer.kernel.shape
+    if isinstance(layer, keras.layers.Conv1D):
+        return math.prod(shape[:-1])
+    return int(shape[1] if isinstance(layer, PerChannelDense) else shape[0])
+
+
+def _linear_maps(layer):
+    """(kernel, bias, fan_in, whether the kernel took Keras' default start) of each linear map `layer` holds."""
+    if isinstance(layer, TransformerEncoderLayer):  # its attention's four d_model -> d_model maps
+        for name in ("query", "key", "value", "output"):
+            kernel = getattr(layer, f"{name}_kernel")
+            yield kernel, getattr(layer, f"{name}_bias"), int(kernel.shape[0]), True
+    elif isinstance(layer, (keras.layers.Dense, keras.layers.Conv1D, PerChannelDense)):
+        yield layer.kernel, layer.bias, _fan_in(layer), isinstance(layer.kernel_initializer, DEFAULT_KERNEL)
 
 
 def torch_initialize(model) -> None:
     """Redraw, in place, the weights of every linear and convolution layer of `model` as PyTorch would."""
-    from forecast_cli.models.layers import PerChannelDense, TransformerEncoderLayer
-
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.Dense):
-            default = isinstance(layer.kernel_initializer, DEFAULT_KERNEL)
-            _linear(layer.kernel, layer.bias, int(layer.kernel.shape[0]), default)
-        elif isinstance(layer, keras.layers.Conv1D):
-            default = isinstance(layer.kernel_initializer, DEFAULT_KERNEL)
-            _linear(layer.kernel, layer.bias, math.prod(layer.kernel.shape[:-1]), default)
-        elif isinstance(layer, PerChannelDense):  # LTSF-Linear's one nn.Linear per channel
-            default = isinstance(layer.kernel_initializer, DEFAULT_KERNEL)
-            _linear(layer.kernel, layer.bias, int(layer.kernel.shape[1]), default)
-        elif isinstance(layer, TransformerEncoderLayer):  # its attention's four d_model -> d_model maps
-            for name in ("query", "key", "value", "output"):
-                kernel = getattr(layer, f"{name}_kernel")
-                _linear(kernel, getattr(layer, f"{name}_bias"), int(kernel.shape[0]), True)
+        for kernel, bias, fan_in, default_kernel in _linear_maps(layer):
+            if default_kernel:
+                _draw(kernel, fan_in)
+            if bias is not None:
+                _draw(bias, fan_in)

@@ -87,7 +87,7 @@ def run_training(
     datasets = split_datasets(
         prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
     )
-    with strategy.scope():
+    with strategy.scope():  # after the datasets: a one-cycle schedule spans the run's steps
         optimizer = build_optimizer(cfg.optimizer, total_steps=training_steps(datasets["train"], cfg.trainer.epochs))
     initial_epoch = first_epoch(cfg, checkpoint)
     resume_hint = f"continue with: forecast train resume={run.root}"
