@@ -74,3 +74,41 @@ def test_every_search_space_names_keys_of_the_runs_it_searches(search):
         if key == "model":  # a group choice
             continue
         assert OmegaConf.select(cfg, key, default="<absent>") != "<absent>", (search, key)
+
+
+def test_by_horizon_takes_the_listed_setting_or_the_nearest_listed_horizon_below():
+    from forecast_cli.config_resolvers import by_horizon
+
+    heads = {96: 2, 192: 8, 336: 8, 720: 16}
+    assert [by_horizon(h, heads) for h in (96, 192, 336, 720)] == [2, 8, 8, 16]
+    assert [by_horizon(h, heads) for h in (1, 95, 97, 200, 719, 1000)] == [2, 2, 2, 8, 8, 16]
+    assert by_horizon(30, {48: "b", 24: "a"}) == "a"  # listed in any order
+    with pytest.raises(ValueError, match="at least one"):
+        by_horizon(96, {})
+
+
+@pytest.mark.parametrize(
+    "experiment, horizon, expected",
+    [
+        # TSLib's scripts/long_term_forecast/ETT_script/PatchTST_ETTh1.sh and PatchTST_ETTm1.sh
+        ("ltsf/etth1/patchtst", 96, {"model.n_heads": 2, "model.e_layers": 1, "trainer.batch_size": 32}),
+        ("ltsf/etth1/patchtst", 192, {"model.n_heads": 8, "model.e_layers": 1, "trainer.batch_size": 32}),
+        ("ltsf/etth1/patchtst", 336, {"model.n_heads": 8, "model.e_layers": 1, "trainer.batch_size": 32}),
+        ("ltsf/etth1/patchtst", 720, {"model.n_heads": 16, "model.e_layers": 1, "trainer.batch_size": 32}),
+        ("ltsf/ettm1/patchtst", 96, {"model.n_heads": 2, "model.e_layers": 1, "trainer.batch_size": 32}),
+        ("ltsf/ettm1/patchtst", 192, {"model.n_heads": 2, "model.e_layers": 3, "trainer.batch_size": 128}),
+        ("ltsf/ettm1/patchtst", 336, {"model.n_heads": 4, "model.e_layers": 1, "trainer.batch_size": 128}),
+        ("ltsf/ettm1/patchtst", 720, {"model.n_heads": 4, "model.e_layers": 3, "trainer.batch_size": 128}),
+    ],
+)
+def test_an_experiment_follows_its_sources_settings_per_horizon(experiment, horizon, expected):
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        cfg = compose("train", overrides=[f"experiment={experiment}", f"window.horizon={horizon}"])
+    assert {key: OmegaConf.select(cfg, key) for key in expected} == expected
+    assert cfg.window.label_width == horizon
+
+
+def test_a_command_line_setting_wins_over_the_per_horizon_one():
+    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        cfg = compose("train", overrides=["experiment=ltsf/etth1/patchtst", "window.horizon=720", "model.n_heads=4"])
+    assert cfg.model.n_heads == 4

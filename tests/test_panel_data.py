@@ -260,3 +260,35 @@ def test_per_series_scores_averages_and_owa_by_hand():
         chunked.update(actual[part], forecast[part], naive[part], np.array([0, 0, 1])[part], np.array([[2.0], [5.0], [1.0]]))
     for name, values in chunked.result().items():
         np.testing.assert_allclose(values, scores[name])
+
+
+def test_a_panels_scaled_and_per_series_metrics_come_from_one_pass_over_the_same_windows(tmp_path):
+    """score_split's scaled metrics equal evaluate's over the tf.data windows of the split, while the
+    model runs once per window."""
+    from forecast_cli.data.pipeline import make_dataset
+    from forecast_cli.forecaster.panel import score_split
+    from forecast_cli.metrics import MetricAccumulator
+
+    path = write(tmp_path, HEADER + SERIES)
+    cfg = compose_data("data=tsf", f"data.path={path}", "data.missing=interpolate")
+    prepared = prepare_data(cfg.data, cfg.window)
+    spec = prepared.spec
+    windows_seen = []
+
+    def forward(inputs):  # a made-up model: the last input value plus a step, per label step
+        windows_seen.append(len(inputs))
+        return (inputs[:, -1:, :1] + 0.1 * np.arange(1, spec.label_width + 1)[None, :, None]).astype(np.float32)
+
+    for split in ("train", "val", "test"):
+        expected = MetricAccumulator("huber")
+        part = prepared.splits[split]
+        for inputs, labels in make_dataset(part.values, part.starts, spec, 3, shuffle=False, seed=0):
+            expected.update(labels.numpy(), forward(inputs.numpy()))
+        windows_seen.clear()
+        metrics, rows = score_split(forward, prepared, split, "huber")
+        assert sum(windows_seen) == len(part.starts)  # one pass
+        for name, value in expected.result().items():
+            assert metrics[name] == pytest.approx(value, rel=1e-12), (split, name)
+        assert metrics["loss"] != metrics["mse"]  # the huber loss
+        assert {"real_mae", "mase", "owa"} <= set(metrics)
+        assert [row["id"] for row in rows] == ["S1", "S2"]  # S3 is shorter than a window in every split

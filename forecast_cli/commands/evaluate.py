@@ -60,20 +60,21 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         starts = starts[: len(starts) // cfg.drop_last * cfg.drop_last]
         if not len(starts):
             raise ForecastError(f"drop_last={cfg.drop_last} keeps none of the {len(split.starts)} windows: give a smaller batch")
-    batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
-    dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
-    # a panel's real-unit metrics are per series, averaged over series (forecaster/panel.py)
-    to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
-    computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
-    metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
     if prepared.scored_per_series:
+        # a panel's real-unit metrics are per series, averaged over series; its scaled ones come from the
+        # same forward pass (forecaster/panel.py)
         from forecast_cli.forecaster.panel import score_splits
         from forecast_cli.metrics import inference_function
 
         forward = inference_function(model)
-        by_series, rows = score_splits(lambda x: forward(x).numpy(), prepared, [cfg.split])
-        metrics.update(by_series)
+        metrics, rows = score_splits(lambda x: forward(x).numpy(), prepared, [cfg.split], saved.trainer.loss)
         write_csv_atomic(run.evaluation_by_series_csv, rows)
+    else:
+        batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
+        dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
+        to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
+        computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
+        metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")

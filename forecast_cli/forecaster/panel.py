@@ -15,6 +15,7 @@ from forecast_cli.data.panel import series_positions_of_windows
 from forecast_cli.data.series_index import append_window_index, has_series_index
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import CHUNK
+from forecast_cli.metrics import MetricAccumulator
 from forecast_cli.metrics_competition import SeriesScores, aggregate, mase_scale, naive_source_rows, series_rows
 
 
@@ -29,6 +30,9 @@ class SplitForecast:
     actual: np.ndarray
     forecast: np.ndarray
     naive: np.ndarray
+    # (labels, outputs) as the model sees them, scaled: the split's scaled metrics come from the same
+    # forward pass as its real-unit ones (forecast_split only; a backtest scores real units)
+    scaled: Optional[Tuple[np.ndarray, np.ndarray]] = None
 
 
 def insample_end(prepared, split: str, series: int) -> int:
@@ -49,16 +53,19 @@ def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split:
     raw, starts_of_series = _concatenated(prepared.series.segments)
     labels = list(spec.label_indices)
     offsets = np.arange(spec.input_width)
+    label_offsets = spec.label_start + np.arange(spec.label_width)
     for i in range(0, len(part.starts), CHUNK):
         starts = part.starts[i : i + CHUNK]
         series, row_in_segment = series_positions_of_windows(starts, part.lengths)
         window_rows = first[series] + row_in_segment  # row of the series where each window starts
         label_rows = window_rows[:, None] + spec.label_start + np.arange(spec.label_width)  # [chunk, label_width]
         inputs = part.values[starts[:, None] + offsets][:, :, spec.input_indices]  # [chunk, input_width, n_features]
-        forecast = prepared.to_real(np.asarray(forward(inputs), dtype=np.float64), series, spec.label_columns)
+        outputs = np.asarray(forward(inputs))
+        scaled_labels = part.values[starts[:, None] + label_offsets][:, :, labels]
+        forecast = prepared.to_real(outputs.astype(np.float64), series, spec.label_columns)
         origin = window_rows + spec.input_width  # first row the window does not observe
         actual, naive = _actual_and_naive(raw, starts_of_series, series, label_rows, origin, labels, prepared.season)
-        yield SplitForecast(split, series, label_rows, actual, forecast, naive)
+        yield SplitForecast(split, series, label_rows, actual, forecast, naive, scaled=(scaled_labels, outputs))
 
 
 def _concatenated(segments) -> Tuple[np.ndarray, np.ndarray]:
@@ -87,18 +94,27 @@ def mase_scales(prepared, split: str) -> np.ndarray:
     ).reshape(len(prepared.series.segments), len(labels))
 
 
-def score_split(forward, prepared, split: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-    """The split's averages over series (real_mae, real_rmse, real_smape, mase, owa, naive_smape,
-    naive_mase, series) and one row per series."""
-    return score_forecasts(forecast_split(forward, prepared, split), prepared, split)
+def score_split(forward, prepared, split: str, loss: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+    """The split's scaled metrics over every window (metrics.METRICS, `loss` the training loss), its
+    averages over series (real_mae, real_rmse, real_smape, mase, owa, naive_smape, naive_mase, series)
+    and one row per series, all from one forward pass over its windows."""
+    scaled = MetricAccumulator(loss)
+
+    def chunks():
+        for chunk in forecast_split(forward, prepared, split):
+            scaled.update(*chunk.scaled)
+            yield chunk
+
+    averages, rows = score_forecasts(chunks(), prepared, split)
+    return {**scaled.result(), **averages}, rows
 
 
-def score_splits(forward, prepared, splits) -> Tuple[Dict[str, float], List[Dict[str, Any]]]:
-    """`split/metric` averages of every split and the per-series rows of all of them."""
+def score_splits(forward, prepared, splits, loss: str) -> Tuple[Dict[str, float], List[Dict[str, Any]]]:
+    """`split/metric` of every split (score_split) and the per-series rows of all of them."""
     metrics: Dict[str, float] = {}
     rows: List[Dict[str, Any]] = []
     for split in splits:
-        averages, per_series = score_split(forward, prepared, split)
+        averages, per_series = score_split(forward, prepared, split, loss)
         metrics.update({f"{split}/{name}": value for name, value in averages.items()})
         rows.extend(per_series)
     return metrics, rows

@@ -112,25 +112,28 @@ def run_training(
         raise stop.interruption(epochs_completed, resume_hint)
     check_finite_weights(model, cfg.optimizer.get("learning_rate"))
 
-    train_split = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
-    unshuffled_train = make_dataset(
-        train_split.values, train_split.starts, prepared.spec, eval_batch, False, int(cfg.seed)
-    )
-    eval_sets = {**datasets, "train": unshuffled_train}
     metrics = {}
     forward = inference_function(model)
-    # a panel's real-unit metrics are per series (score_splits), averaged over series
-    to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
     splits = [s for s in SPLITS if s in prepared.splits]
-    for split in splits:
-        for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
-            metrics[f"{split}/{name}"] = value
+    by_series_rows = None
+    if prepared.scored_per_series:
+        # a panel's real-unit metrics are per series, averaged over series; its scaled ones come from the
+        # same forward pass
+        metrics, by_series_rows = score_splits(lambda x: forward(x).numpy(), prepared, splits, cfg.trainer.loss)
+    else:
+        train_split = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
+        unshuffled_train = make_dataset(
+            train_split.values, train_split.starts, prepared.spec, eval_batch, False, int(cfg.seed)
+        )
+        eval_sets = {**datasets, "train": unshuffled_train}
+        to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
+        for split in splits:
+            for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
+                metrics[f"{split}/{name}"] = value
     forecast = last_window_forecast(model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
-    if prepared.scored_per_series:
-        by_series, rows = score_splits(lambda x: forward(x).numpy(), prepared, splits)
-        metrics.update(by_series)
-        write_csv_atomic(run.metrics_by_series_csv, rows)
+    if by_series_rows is not None:
+        write_csv_atomic(run.metrics_by_series_csv, by_series_rows)
     run.write_metrics(metrics)
     if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
         plot_history(callbacks.history.rows, run.history_png)
