@@ -58,7 +58,7 @@ def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split:
         starts = part.starts[i : i + CHUNK]
         series, row_in_segment = series_positions_of_windows(starts, part.lengths)
         window_rows = first[series] + row_in_segment  # row of the series where each window starts
-        label_rows = window_rows[:, None] + spec.label_start + np.arange(spec.label_width)  # [chunk, label_width]
+        label_rows = window_rows[:, None] + label_offsets  # [chunk, label_width]
         inputs = part.values[starts[:, None] + offsets][:, :, spec.input_indices]  # [chunk, input_width, n_features]
         outputs = np.asarray(forward(inputs))
         scaled_labels = part.values[starts[:, None] + label_offsets][:, :, labels]
