@@ -10,7 +10,7 @@ import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the tra
 from forecast_cli.commands.rewrite import expand_experiment_globs, experiment_names
 from forecast_cli.errors import ForecastError
 
-from conftest import run_forecast
+from conftest import compose_train, run_forecast
 from test_jena import raw_frame
 
 TABLES = {
@@ -23,8 +23,7 @@ TABLES = {
 
 @pytest.mark.parametrize("name", experiment_names())
 def test_every_experiment_composes_and_validates(name):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={name}"])
+    cfg = compose_train([f"experiment={name}"])
     if OmegaConf.is_missing(cfg.data, "path"):  # a file the user gives (data=csv)
         cfg.data.path = "data.csv"
     OmegaConf.to_object(cfg)
@@ -102,13 +101,11 @@ def test_by_horizon_takes_the_listed_setting_or_the_nearest_listed_horizon_below
     ],
 )
 def test_an_experiment_follows_its_sources_settings_per_horizon(experiment, horizon, expected):
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        cfg = compose("train", overrides=[f"experiment={experiment}", f"window.horizon={horizon}"])
+    cfg = compose_train([f"experiment={experiment}", f"window.horizon={horizon}"])
     assert {key: OmegaConf.select(cfg, key) for key in expected} == expected
     assert cfg.window.label_width == horizon
 
 
 def test_a_command_line_setting_wins_over_the_per_horizon_one():
-    with initialize_config_module("forecast_cli.conf", version_base="1.3"):
-        cfg = compose("train", overrides=["experiment=ltsf/etth1/patchtst", "window.horizon=720", "model.n_heads=4"])
+    cfg = compose_train(["experiment=ltsf/etth1/patchtst", "window.horizon=720", "model.n_heads=4"])
     assert cfg.model.n_heads == 4
