@@ -109,3 +109,26 @@ def test_an_experiment_follows_its_sources_settings_per_horizon(experiment, hori
 def test_a_command_line_setting_wins_over_the_per_horizon_one():
     cfg = compose_train(["experiment=ltsf/etth1/patchtst", "window.horizon=720", "model.n_heads=4"])
     assert cfg.model.n_heads == 4
+
+
+@pytest.mark.parametrize(
+    "experiment, network",
+    [
+        # the input-96 ETT tables come from TSLib's models/PatchTST.py (tests/test_reference_networks.py)
+        ("ltsf/etth1/patchtst", {"init": "torch", "norm": "layer", "encoder_norm": "batch", "residual_attention": False,
+                                 "position_embedding": "sinusoidal", "patch_bias": False,
+                                 "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1}),
+        ("ltsf/ettm1/patchtst", {"init": "torch", "norm": "layer", "encoder_norm": "batch", "residual_attention": False,
+                                 "position_embedding": "sinusoidal", "patch_bias": False,
+                                 "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1}),
+        # the PatchTST paper's own tables come from its code: model=patchtst's defaults
+        ("ltsf/ili/patchtst64", {"norm": "batch", "encoder_norm": None, "residual_attention": True,
+                                 "position_embedding": "learned", "patch_bias": True,
+                                 "projection_dropout": None, "attention_dropout": 0.0, "head_dropout": 0.0}),
+        ("ltsf/etth1_long/patchtst42", {"norm": "batch", "encoder_norm": None, "residual_attention": True,
+                                        "position_embedding": "learned", "patch_bias": True}),
+    ],
+)
+def test_a_patchtst_experiment_runs_the_network_of_the_code_behind_its_figures(experiment, network):
+    cfg = compose_train([f"experiment={experiment}", "data.path=data.csv"])
+    assert {key: cfg.model[key] for key in network} == network

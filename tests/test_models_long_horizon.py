@@ -12,7 +12,14 @@ from forecast_cli.commands.train import validate_config
 from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
-from forecast_cli.models.layers import MovingAverage, Patching, RevINDenormalization, RevINNormalization, patch_count
+from forecast_cli.models.layers import (
+    MovingAverage,
+    Patching,
+    RevINDenormalization,
+    RevINNormalization,
+    TransformerEncoderLayer,
+    patch_count,
+)
 
 from conftest import compose_train, make_frame, run_forecast
 
@@ -199,6 +206,41 @@ def test_patch_count_is_the_papers_with_end_padding_by_stride():
     np.testing.assert_array_equal(patches[1, 3], [19, 19, 19, 19])  # step 9 and three copies of it
 
 
+def test_patchtst_with_tslibs_network_saves_and_loads_with_safe_mode(tmp_path):
+    options = dict(
+        norm="layer", encoder_norm="batch", residual_attention=False, position_embedding="sinusoidal", patch_bias=False
+    )
+    model = build_model(model_config("patchtst", **options), SPEC)
+    layers = {layer.name: layer for layer in model._flatten_layers(include_self=False, recursive=True)}
+    assert layers["patch_embedding"].bias is None and not layers["position_embedding"].weights
+    assert isinstance(layers["encoder_norm"], keras.layers.BatchNormalization)
+    model.save(tmp_path / "x.keras")
+    x = series(4, SPEC, seed=2)
+    loaded = keras.saving.load_model(tmp_path / "x.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded(x).numpy(), model(x).numpy(), atol=1e-6)
+
+
+def test_patchtst_drops_the_attention_projection_at_its_dropout_unless_told_otherwise():
+    def rates(**options):
+        model = build_model(model_config("patchtst", dropout=0.2, **options), SPEC)
+        layers = model._flatten_layers(recursive=True)
+        return {layer.projection_dropout for layer in layers if isinstance(layer, TransformerEncoderLayer)}
+
+    assert rates() == {0.2} and rates(projection_dropout=0.0) == {0.0} and rates(projection_dropout=0.4) == {0.4}
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.5])
+def test_projection_dropout_drops_the_attention_output_in_training_only(rate):
+    """The paper's code drops the attention's output projection before the residual dropout; with every other
+    dropout off, training-mode outputs differ from inference exactly when the projection dropout is on."""
+    layer = TransformerEncoderLayer(2, 8, dropout=0.0, attention_dropout=0.0, projection_dropout=rate)
+    x = np.random.default_rng(0).standard_normal((64, 5, 8)).astype("float32")
+    inference = layer(x, training=False).numpy()
+    changed = np.abs(layer(x, training=True).numpy() - inference).max(axis=(1, 2)) > 1e-6
+    assert changed.mean() == (0.0 if rate == 0.0 else 1.0)
+    assert TransformerEncoderLayer.from_config(layer.get_config()).projection_dropout == rate
+
+
 @pytest.mark.parametrize(
     "name, overrides, key",
     [
@@ -208,6 +250,9 @@ def test_patch_count_is_the_papers_with_end_padding_by_stride():
         ("patchtst", {"stride": -1}, "model.stride must be >= 1"),
         ("patchtst", {"head_dropout": 1.0}, "model.head_dropout must be in [0, 1)"),
         ("patchtst", {"norm": "group"}, "model.norm must be one of batch, layer"),
+        ("patchtst", {"encoder_norm": "group"}, "model.encoder_norm must be null or one of batch, layer, got 'group'"),
+        ("patchtst", {"position_embedding": "rotary"}, "model.position_embedding must be one of learned, sinusoidal"),
+        ("patchtst", {"projection_dropout": 1.0}, "model.projection_dropout must be in [0, 1)"),
         ("itransformer", {"e_layers": 0}, "model.e_layers must be >= 1"),
         ("dlinear", {"moving_avg": 24}, "model.moving_avg must be odd and >= 1"),
         ("tsmixer", {"ff_dim": 0}, "model.ff_dim must be >= 1"),

@@ -67,7 +67,10 @@ def test_the_series_changes_the_forecast_and_the_model_reloads_exactly(name, tmp
     assert not np.allclose(y[0], y[1]) and not np.allclose(y[1], y[2])  # same data window, three series
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True, compile=False)
-    np.testing.assert_array_equal(np.asarray(loaded(x)), y)
+    for saved, original in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, original)
+    # not bit-equal: oneDNN may sum a convolution in another order when another process holds the cores
+    np.testing.assert_allclose(np.asarray(loaded(x)), y, rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("name", ["dense", "nbeats"])

@@ -32,7 +32,10 @@ class TransformerConfig(ModelConfig):
         require(self.activation in ACTIVATIONS, "model.activation", f"must be one of {', '.join(ACTIVATIONS)}, got '{self.activation}'")
 
 
-def encoder(x, cfg: TransformerConfig, norm: str, residual_attention: bool, attention_dropout: float):
+def encoder(
+    x, cfg: TransformerConfig, norm: str, residual_attention: bool, attention_dropout: float,
+    projection_dropout: float = 0.0,
+):
     """cfg.e_layers Transformer encoder layers over the tokens of x [..., tokens, d_model]."""
     from forecast_cli.models.layers import TransformerEncoderLayer
 
@@ -40,7 +43,7 @@ def encoder(x, cfg: TransformerConfig, norm: str, residual_attention: bool, atte
     for i in range(cfg.e_layers):
         layer = TransformerEncoderLayer(
             cfg.n_heads, cfg.d_ff, cfg.dropout, attention_dropout, cfg.activation, norm, residual_attention,
-            name=f"encoder_{i}",
+            projection_dropout, name=f"encoder_{i}",
         )
         if residual_attention:
             x, scores = layer(x) if scores is None else layer(x, previous_scores=scores)

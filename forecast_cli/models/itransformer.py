@@ -22,12 +22,14 @@ class ITransformerConfig(TransformerConfig):
 def build(cfg: ITransformerConfig, spec):
     import keras
 
+    from forecast_cli.models.layers.transformer import norm_layer
+
     positions = label_positions(spec, "model=itransformer")
     inputs = model_input(spec)
     x = keras.layers.Permute((2, 1), name="channels_first")(inputs)  # [batch, channels, time]
     x = keras.layers.Dense(cfg.d_model, name="variate_embedding")(x)  # [batch, channels (tokens), d_model]
     x = keras.layers.Dropout(cfg.dropout, name="embedding_dropout")(x)
     x = encoder(x, cfg, "layer", residual_attention=False, attention_dropout=cfg.dropout)
-    x = keras.layers.LayerNormalization(epsilon=1e-5, name="encoder_norm")(x)
+    x = norm_layer("layer", name="encoder_norm")(x)
     x = keras.layers.Dense(horizon_steps(spec), name="projection")(x)  # [batch, channels, horizon]
     return keras.Model(inputs, label_forecast(x, spec, positions), name="itransformer")

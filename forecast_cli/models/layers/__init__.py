@@ -13,7 +13,11 @@ from forecast_cli.models.layers.patching import Patching, patch_count
 from forecast_cli.models.layers.revin import RevINDenormalization, RevINNormalization
 from forecast_cli.models.layers.series_embedding import AppendEmbeddingChannels, SeriesEmbedding, SplitEmbeddingChannels
 from forecast_cli.models.layers.token_embedding import CircularTokenEmbedding
-from forecast_cli.models.layers.transformer import LearnedPositionEmbedding, TransformerEncoderLayer
+from forecast_cli.models.layers.transformer import (
+    LearnedPositionEmbedding,
+    SinusoidalPositionEmbedding,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "AppendEmbeddingChannels",
@@ -33,6 +37,7 @@ __all__ = [
     "RevINNormalization",
     "SeasonalNaive",
     "SeriesEmbedding",
+    "SinusoidalPositionEmbedding",
     "SplitEmbeddingChannels",
     "TakeChannels",
     "TransformerEncoderLayer",

@@ -2,6 +2,7 @@
 channels). Tokens lie on the second-to-last axis; any leading axes are batch axes."""
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -24,11 +25,44 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="forecast")
+class SinusoidalPositionEmbedding(keras.layers.Layer):
+    """[..., tokens, d_model] + the fixed sine/cosine table of "Attention Is All You Need": even features
+    sin(position / 10000^(i/d_model)), odd ones the cosine (Time-Series-Library's PositionalEmbedding).
+    Nothing is learned; the table is a constant of the graph."""
+
+    def call(self, inputs):
+        tokens, d_model = inputs.shape[-2], inputs.shape[-1]
+        return inputs + ops.cast(sinusoidal_table(tokens, d_model), inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def sinusoidal_table(tokens: int, d_model: int) -> np.ndarray:
+    position = np.arange(tokens, dtype=np.float32)[:, None]
+    frequency = np.exp(np.arange(0, d_model, 2, dtype=np.float32) * -(np.log(10000.0) / d_model))
+    table = np.zeros((tokens, d_model), dtype=np.float32)
+    table[:, 0::2] = np.sin(position * frequency)
+    table[:, 1::2] = np.cos(position * frequency[: d_model // 2])
+    return table
+
+
+def norm_layer(kind: str, name=None):
+    """'batch': BatchNorm over every token of the batch, with torch's BatchNorm1d defaults, which the papers'
+    code uses; 'layer': LayerNorm per token."""
+    if kind == "batch":
+        return keras.layers.BatchNormalization(axis=-1, momentum=0.9, epsilon=1e-5, name=name)
+    return keras.layers.LayerNormalization(epsilon=1e-5, name=name)
+
+
+@keras.saving.register_keras_serializable(package="forecast")
 class TransformerEncoderLayer(keras.layers.Layer):
     """[..., tokens, d_model] -> the same shape: a post-norm Transformer encoder layer.
 
     x = norm(x + dropout(self_attention(x))); x = norm(x + dropout(feed_forward(x))), with
     feed_forward = Dense(d_ff, activation), dropout, Dense(d_model).
+    projection_dropout: a second dropout on the attention's output projection, before the residual one (the
+    PatchTST paper's code drops it in `to_out` and again in the residual sum).
     norm='batch': BatchNorm over every token of the batch (PatchTST's choice: it copes with outliers in time
     series better than LayerNorm); 'layer': LayerNorm (the vanilla Transformer, iTransformer).
     residual_attention: the layer also takes the previous layer's pre-softmax scores (keyword
@@ -37,7 +71,7 @@ class TransformerEncoderLayer(keras.layers.Layer):
 
     def __init__(
         self, n_heads, d_ff, dropout=0.0, attention_dropout=0.0, activation="gelu", norm="layer",
-        residual_attention=False, **kwargs,
+        residual_attention=False, projection_dropout=0.0, **kwargs,
     ):
         super().__init__(**kwargs)
         if norm not in ("batch", "layer"):
@@ -49,18 +83,15 @@ class TransformerEncoderLayer(keras.layers.Layer):
         self.activation = activation
         self.norm = norm
         self.residual_attention = bool(residual_attention)
+        self.projection_dropout = float(projection_dropout)
+        self.attention_projection_dropout = keras.layers.Dropout(self.projection_dropout)
         self.attention_weights_dropout = keras.layers.Dropout(self.attention_dropout)
         self.attention_output_dropout = keras.layers.Dropout(self.dropout)
         self.feed_forward_in = keras.layers.Dense(self.d_ff, activation=activation)
         self.feed_forward_dropout = keras.layers.Dropout(self.dropout)
         self.feed_forward_output_dropout = keras.layers.Dropout(self.dropout)
-        self.attention_norm = self._make_norm()
-        self.feed_forward_norm = self._make_norm()
-
-    def _make_norm(self):
-        if self.norm == "batch":  # torch's BatchNorm1d defaults, which the papers' code uses
-            return keras.layers.BatchNormalization(axis=-1, momentum=0.9, epsilon=1e-5)
-        return keras.layers.LayerNormalization(epsilon=1e-5)
+        self.attention_norm = norm_layer(norm)
+        self.feed_forward_norm = norm_layer(norm)
 
     def build(self, input_shape):
         d_model = input_shape[-1]
@@ -97,6 +128,7 @@ class TransformerEncoderLayer(keras.layers.Layer):
         weights = self.attention_weights_dropout(ops.softmax(scores, axis=-1), training=training)
         context = ops.transpose(ops.matmul(weights, value), (0, 2, 1, 3))  # [batch, tokens, heads, head_dim]
         attended = ops.matmul(ops.reshape(context, (-1, tokens, d_model)), self.output_kernel) + self.output_bias
+        attended = self.attention_projection_dropout(attended, training=training)
         x = self.attention_norm(x + self.attention_output_dropout(attended, training=training), training=training)
         hidden = self.feed_forward_dropout(self.feed_forward_in(x), training=training)
         feed_forward = self.feed_forward_output_dropout(self.feed_forward_out(hidden), training=training)
@@ -117,5 +149,6 @@ class TransformerEncoderLayer(keras.layers.Layer):
         config.update(
             n_heads=self.n_heads, d_ff=self.d_ff, dropout=self.dropout, attention_dropout=self.attention_dropout,
             activation=self.activation, norm=self.norm, residual_attention=self.residual_attention,
+            projection_dropout=self.projection_dropout,
         )
         return config
