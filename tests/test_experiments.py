@@ -111,16 +111,19 @@ def test_a_command_line_setting_wins_over_the_per_horizon_one():
     assert cfg.model.n_heads == 4
 
 
+# the input-96 ETT tables come from TSLib's models/PatchTST.py (tests/test_reference_networks.py), from PyTorch's draws
+TSLIB_PATCHTST = {
+    "init": "torch", "norm": "layer", "encoder_norm": "batch", "residual_attention": False,
+    "position_embedding": "sinusoidal", "patch_bias": False,
+    "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1,
+}
+
+
 @pytest.mark.parametrize(
     "experiment, network",
     [
-        # the input-96 ETT tables come from TSLib's models/PatchTST.py (tests/test_reference_networks.py)
-        ("ltsf/etth1/patchtst", {"init": "torch", "norm": "layer", "encoder_norm": "batch", "residual_attention": False,
-                                 "position_embedding": "sinusoidal", "patch_bias": False,
-                                 "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1}),
-        ("ltsf/ettm1/patchtst", {"init": "torch", "norm": "layer", "encoder_norm": "batch", "residual_attention": False,
-                                 "position_embedding": "sinusoidal", "patch_bias": False,
-                                 "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1}),
+        ("ltsf/etth1/patchtst", TSLIB_PATCHTST),
+        ("ltsf/ettm1/patchtst", TSLIB_PATCHTST),
         # the PatchTST paper's own tables come from its code: model=patchtst's defaults
         ("ltsf/ili/patchtst64", {"norm": "batch", "encoder_norm": None, "residual_attention": True,
                                  "position_embedding": "learned", "patch_bias": True,

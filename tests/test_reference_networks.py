@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.models import MODELS, build_model
-from forecast_cli.models.layers import RevINNormalization, TransformerEncoderLayer
+from forecast_cli.models.layers import RevINNormalization, TransformerEncoderLayer, patch_count
 from forecast_cli.models.layers.transformer import sinusoidal_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reference"
@@ -47,6 +47,12 @@ def our_model(x, y, settings, name="patchtst", **options):
 def assign(variable, value):
     assert tuple(variable.shape) == value.shape, (variable.path, variable.shape, value.shape)
     variable.assign(value)
+
+
+def assign_linear(dense, weights, prefix):
+    """A PyTorch nn.Linear ([out, in] weight) into a Dense ([in, out] kernel)."""
+    assign(dense.kernel, weights[f"{prefix}.weight"].T)
+    assign(dense.bias, weights[f"{prefix}.bias"])
 
 
 def assign_norm(norm, weights, prefix):
@@ -94,7 +100,8 @@ def tslib_model(**changes):
         assign_norm(ours.feed_forward_norm, weights, f"{theirs}.norm2")
     if "encoder_norm" in layers:
         assign_norm(layers["encoder_norm"], weights, "encoder.norm.1")
-    assign_head(layers["head"], weights, "head.linear", patches=(x.shape[1] - 16) // 8 + 2, d_model=settings["d_model"])
+    patches = patch_count(x.shape[1], 16, 8)
+    assign_head(layers["head"], weights, "head.linear", patches=patches, d_model=settings["d_model"])
     return model, x, y
 
 
@@ -122,26 +129,18 @@ def test_paper_patchtst_forecasts_as_the_papers_code():
     x, y, weights, settings = load("patchtst_paper")
     model, layers = our_model(x, y, settings, patch_len=24, stride=2, projection_dropout=settings["dropout"])
     backbone = "model.backbone"
-    assign(layers["patch_embedding"].kernel, weights[f"{backbone}.W_P.weight"].T)
-    assign(layers["patch_embedding"].bias, weights[f"{backbone}.W_P.bias"])
+    assign_linear(layers["patch_embedding"], weights, f"{backbone}.W_P")
     assign(layers["position_embedding"].embedding, weights[f"{backbone}.W_pos"])
     for i in range(settings["e_layers"]):
         theirs, ours = f"{backbone}.encoder.layers.{i}", layers[f"encoder_{i}"]
         assign_attention(ours, weights, f"{theirs}.self_attn", ["W_Q", "W_K", "W_V", "to_out.0"])
-        assign(ours.feed_forward_in.kernel, weights[f"{theirs}.ff.0.weight"].T)
-        assign(ours.feed_forward_in.bias, weights[f"{theirs}.ff.0.bias"])
-        assign(ours.feed_forward_out.kernel, weights[f"{theirs}.ff.3.weight"].T)
-        assign(ours.feed_forward_out.bias, weights[f"{theirs}.ff.3.bias"])
+        assign_linear(ours.feed_forward_in, weights, f"{theirs}.ff.0")
+        assign_linear(ours.feed_forward_out, weights, f"{theirs}.ff.3")
         assign_norm(ours.attention_norm, weights, f"{theirs}.norm_attn.1")
         assign_norm(ours.feed_forward_norm, weights, f"{theirs}.norm_ffn.1")
-    patches = (x.shape[1] - 24) // 2 + 2
+    patches = patch_count(x.shape[1], 24, 2)
     assign_head(layers["head"], weights, "model.head.linear", patches=patches, d_model=settings["d_model"])
     forecast_matches(model, x, y)
-
-
-def assign_linear(dense, weights, prefix):
-    assign(dense.kernel, weights[f"{prefix}.weight"].T)
-    assign(dense.bias, weights[f"{prefix}.bias"])
 
 
 def test_timemixer_forecasts_as_time_series_library():
