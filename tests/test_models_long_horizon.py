@@ -229,6 +229,11 @@ def test_patchtst_drops_the_attention_projection_at_its_dropout_unless_told_othe
     assert rates() == {0.2} and rates(projection_dropout=0.0) == {0.0} and rates(projection_dropout=0.4) == {0.4}
 
 
+def test_an_encoder_layer_with_an_unknown_norm_is_refused():
+    with pytest.raises(ValueError, match="norm must be 'batch' or 'layer', got 'group'"):
+        TransformerEncoderLayer(2, 8, norm="group")
+
+
 @pytest.mark.parametrize("rate", [0.0, 0.5])
 def test_projection_dropout_drops_the_attention_output_in_training_only(rate):
     """The paper's code drops the attention's output projection before the residual dropout; with every other

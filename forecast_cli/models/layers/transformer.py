@@ -52,7 +52,9 @@ def norm_layer(kind: str, name=None):
     code uses; 'layer': LayerNorm per token."""
     if kind == "batch":
         return keras.layers.BatchNormalization(axis=-1, momentum=0.9, epsilon=1e-5, name=name)
-    return keras.layers.LayerNormalization(epsilon=1e-5, name=name)
+    if kind == "layer":
+        return keras.layers.LayerNormalization(epsilon=1e-5, name=name)
+    raise ValueError(f"norm must be 'batch' or 'layer', got {kind!r}")
 
 
 @keras.saving.register_keras_serializable(package="forecast")
@@ -74,8 +76,6 @@ class TransformerEncoderLayer(keras.layers.Layer):
         residual_attention=False, projection_dropout=0.0, **kwargs,
     ):
         super().__init__(**kwargs)
-        if norm not in ("batch", "layer"):
-            raise ValueError(f"norm must be 'batch' or 'layer', got {norm!r}")
         self.n_heads = int(n_heads)
         self.d_ff = int(d_ff)
         self.dropout = float(dropout)
