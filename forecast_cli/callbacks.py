@@ -53,21 +53,32 @@ class EpochDecay(keras.callbacks.Callback):
     the next, and the first update sets the initial rate again, so epochs 1 and 2 train at
     `initial_learning_rate`, epoch 3 at half, epoch 4 at a quarter. The rate is a function of the epoch
     alone, so a resumed run continues the same schedule.
+
+    `first_epoch_factor` scales epoch 1 alone. The PatchTST paper's code builds a PyTorch `OneCycleLR`
+    whatever its `lradj`, and building one sets the rate to its starting value, a 25th of the maximum;
+    its per-epoch rule first sets the rate after epoch 1. So its epoch 1 trains at
+    `initial_learning_rate / 25` (`first_epoch_factor=0.04`), before its `type3` or constant rate.
     """
 
-    def __init__(self, initial_learning_rate: float, factor: float = 0.5, first_decayed_epoch: int = 3):
+    def __init__(
+        self, initial_learning_rate: float, factor: float = 0.5, first_decayed_epoch: int = 3, first_epoch_factor: float = 1.0
+    ):
         super().__init__()
         if not isinstance(initial_learning_rate, (int, float)) or initial_learning_rate <= 0:
             raise ValueError(f"initial_learning_rate must be a number > 0, got {initial_learning_rate!r}")
         if not 0 < factor <= 1 or first_decayed_epoch < 1:
             raise ValueError(f"factor must be in (0, 1] and first_decayed_epoch >= 1, got {factor}, {first_decayed_epoch}")
+        if not 0 < first_epoch_factor <= 1:
+            raise ValueError(f"first_epoch_factor must be in (0, 1], got {first_epoch_factor}")
         self.initial_learning_rate = float(initial_learning_rate)
         self.factor = float(factor)
         self.first_decayed_epoch = int(first_decayed_epoch)
+        self.first_epoch_factor = float(first_epoch_factor)
 
     def learning_rate(self, epoch: int) -> float:
         """The rate of 0-based `epoch` (Keras' numbering)."""
-        return self.initial_learning_rate * self.factor ** max(0, epoch + 2 - self.first_decayed_epoch)
+        rate = self.initial_learning_rate * self.factor ** max(0, epoch + 2 - self.first_decayed_epoch)
+        return rate * self.first_epoch_factor if epoch == 0 else rate
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.optimizer.learning_rate = self.learning_rate(epoch)

@@ -2,6 +2,7 @@
 
 import csv
 
+import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
@@ -135,3 +136,27 @@ TSLIB_PATCHTST = {
 def test_a_patchtst_experiment_runs_the_network_of_the_code_behind_its_figures(experiment, network):
     cfg = compose_train([f"experiment={experiment}", "data.path=data.csv"])
     assert {key: cfg.model[key] for key in network} == network
+
+
+def paper_code_rates(learning_rate: float, lradj: str, epochs: int) -> list:
+    """The rate of each epoch in the PatchTST paper's `exp_main.train`: building its OneCycleLR sets the rate to
+    a 25th of the maximum, and `adjust_learning_rate(epoch + 1)` first sets it after epoch 1."""
+    def adjust(epoch):  # utils/tools.py
+        if lradj == "type3":
+            return learning_rate if epoch < 3 else learning_rate * 0.9 ** (epoch - 3)
+        return learning_rate  # constant
+
+    return [learning_rate / 25] + [adjust(epoch) for epoch in range(1, epochs)]
+
+
+@pytest.mark.parametrize(
+    "experiment, lradj",
+    [("ltsf/ili/patchtst64", "constant"), ("ltsf/etth1_long/patchtst64", "type3"), ("ltsf/etth1_long/patchtst42", "type3")],
+)
+def test_a_paper_code_experiment_trains_at_the_rate_of_each_epoch_of_that_code(experiment, lradj):
+    from hydra.utils import instantiate
+
+    cfg = compose_train([f"experiment={experiment}", "data.path=data.csv"])
+    schedule = instantiate(cfg.trainer.callbacks.learning_rate)
+    rate = float(cfg.optimizer.learning_rate)
+    np.testing.assert_allclose([schedule.learning_rate(epoch) for epoch in range(12)], paper_code_rates(rate, lradj, 12), rtol=1e-12)

@@ -335,6 +335,16 @@ def test_epoch_decay_follows_tslib_type1_during_training():
     np.testing.assert_allclose(seen, [1e-3, 1e-3, 5e-4, 2.5e-4])
 
 
+def test_epoch_decay_scales_the_first_epoch_alone_and_refuses_a_factor_outside_0_1():
+    from forecast_cli.callbacks import EpochDecay
+
+    decay = EpochDecay(1e-3, factor=0.5, first_decayed_epoch=3, first_epoch_factor=0.04)
+    assert [decay.learning_rate(epoch) for epoch in range(4)] == [4e-5, 1e-3, 5e-4, 2.5e-4]
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match=f"first_epoch_factor must be in \\(0, 1\\], got {bad}"):
+            EpochDecay(1e-3, first_epoch_factor=bad)
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
