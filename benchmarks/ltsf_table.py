@@ -13,6 +13,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from forecast_cli.published import figure_for
+
 
 def job_row(run: Path) -> dict:
     config = OmegaConf.to_container(OmegaConf.load(run / "config.yaml"))
@@ -20,7 +22,6 @@ def job_row(run: Path) -> dict:
     record = json.loads((run / "run.json").read_text())
     history = list(csv.DictReader((run / "history.csv").open()))
     seconds = [float(row["epoch_seconds"]) for row in history]
-    figures = (config.get("published") or {}).get("figures") or {}
     horizon = int(config["window"]["label_width"])
     row = {
         "experiment": config["run_name"],
@@ -34,7 +35,7 @@ def job_row(run: Path) -> dict:
         "wall_s": record.get("duration_s"),
     }
     for metric in ("mse", "mae"):
-        published = (figures.get(f"test/{metric}") or {}).get(horizon)
+        published = figure_for(config, f"test/{metric}")
         row[f"published_{metric}"] = published
         row[f"gap_{metric}"] = None if not published else 100 * (row[metric] / published - 1)
     return row

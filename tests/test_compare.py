@@ -87,3 +87,18 @@ def test_compare_shows_the_published_figure_of_each_runs_horizon_and_our_gap_to_
     assert float(second["published/test/mse"]) == 0.5 and second["vs_published/test/mse"] == "-2.0%"  # 0.49 / 0.5
     assert float(first["published/test/mae"]) == 0.41 and first["vs_published/test/mae"] == "+46.3%"
     assert third["published/test/mse"] == "" and second["published/test/mae"] == ""  # nothing published there
+
+
+def test_compare_shows_no_published_figure_for_a_run_at_another_input_than_the_papers(tmp_path):
+    sweep = tmp_path / "sweep"
+    published = {"source": "a paper", "input_width": 104, "figures": {"test/mse": {24: 2.0}}}
+    for name, input_width in (("0_dlinear", 104), ("1_dlinear", 36)):
+        run = make_run(sweep, name, 0.5, 0.6, overrides=[f"window.input_width={input_width}"])
+        config = {"run_name": "dlinear", "window": {"input_width": input_width, "label_width": 24}, "published": published}
+        run.config_yaml.write_text(OmegaConf.to_yaml(config))
+    result = run_forecast(["compare", str(sweep), "--metric", "mse"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = {r["run"]: r for r in csv.DictReader((sweep / "comparison.csv").open())}
+    paper_input, other_input = rows["dlinear (window.input_width=104)"], rows["dlinear (window.input_width=36)"]
+    assert float(paper_input["published/test/mse"]) == 2.0 and paper_input["vs_published/test/mse"] == "-82.0%"  # 0.36 / 2
+    assert other_input["published/test/mse"] == "" and other_input["vs_published/test/mse"] == ""

@@ -160,3 +160,10 @@ def test_a_paper_code_experiment_trains_at_the_rate_of_each_epoch_of_that_code(e
     schedule = instantiate(cfg.trainer.callbacks.learning_rate)
     rate = float(cfg.optimizer.learning_rate)
     np.testing.assert_allclose([schedule.learning_rate(epoch) for epoch in range(12)], paper_code_rates(rate, lradj, 12), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [name for name in experiment_names() if name.startswith("ltsf/")])
+def test_published_figures_name_the_input_of_the_experiment_they_come_with(name):
+    cfg = compose_train([f"experiment={name}", "data.path=data.csv"])
+    if cfg.published is not None:
+        assert cfg.published.input_width == cfg.window.input_width
