@@ -3,8 +3,10 @@ its weights drawn by PyTorch and copied into ours, gives the reference's forecas
 (tests/fixtures/reference/, written by make_fixtures.py there) hold the reference's weights, an input batch
 and its forecast in eval mode.
 
-- patchtst_tslib.npz: Time-Series-Library's models/PatchTST.py, which produced the input-96 tables that later
-  papers compare against (our conf/experiment/ltsf/etth1/patchtst.yaml);
+- patchtst_tslib_2023.npz: Time-Series-Library's models/PatchTST.py as it was until June 2024 (77f11ea), which
+  produced the input-96 tables that later papers compare against (our conf/experiment/ltsf/etth1/patchtst.yaml):
+  LayerNorm after the last layer;
+- patchtst_tslib.npz: the same file since 4b919c9 (June 2024), a BatchNorm after the last layer;
 - patchtst_paper.npz: the paper's code (yuqinie98/PatchTST, PatchTST_supervised), the defaults of model=patchtst:
   BatchNorm in every layer, residual attention, a learned position table, RevIN;
 - timemixer_tslib.npz: Time-Series-Library's models/TimeMixer.py (channel-independent, average pooling, moving
@@ -23,8 +25,12 @@ from forecast_cli.models.layers.transformer import sinusoidal_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reference"
 TSLIB = {  # TSLib's network, as the ETT experiments set it
-    "norm": "layer", "encoder_norm": "batch", "residual_attention": False, "position_embedding": "sinusoidal",
+    "norm": "layer", "encoder_norm": "layer", "residual_attention": False, "position_embedding": "sinusoidal",
     "patch_bias": False, "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1,
+}
+TSLIB_FIXTURES = {  # fixture: its final norm, and that norm's name in the reference's weights
+    "patchtst_tslib_2023": ("layer", "encoder.norm"),
+    "patchtst_tslib": ("batch", "encoder.norm.1"),  # nn.Sequential(Transpose, BatchNorm1d, Transpose)
 }
 
 
@@ -83,10 +89,13 @@ def forecast_matches(model, x, y):
     np.testing.assert_allclose(ours, y, rtol=0, atol=1e-5 * np.abs(y).max())
 
 
-def tslib_model(**changes):
-    """Our model with TSLib's options, but for `changes`, and the fixture's weights; its input; TSLib's forecast."""
-    x, y, weights, settings = load("patchtst_tslib")
-    model, layers = our_model(x, y, settings, patch_len=16, stride=8, **{**TSLIB, **changes})
+def tslib_model(fixture="patchtst_tslib_2023", **changes):
+    """Our model with TSLib's options (the fixture's final norm), but for `changes`, and the fixture's weights;
+    its input; TSLib's forecast."""
+    x, y, weights, settings = load(fixture)
+    encoder_norm, norm_weights = TSLIB_FIXTURES[fixture]
+    options = {**TSLIB, "encoder_norm": encoder_norm, **changes}
+    model, layers = our_model(x, y, settings, patch_len=16, stride=8, **options)
     assign(layers["patch_embedding"].kernel, weights["patch_embedding.value_embedding.weight"].T)
     for i in range(settings["e_layers"]):
         theirs, ours = f"encoder.attn_layers.{i}", layers[f"encoder_{i}"]
@@ -98,23 +107,25 @@ def tslib_model(**changes):
         assign(ours.feed_forward_out.bias, weights[f"{theirs}.conv2.bias"])
         assign_norm(ours.attention_norm, weights, f"{theirs}.norm1")
         assign_norm(ours.feed_forward_norm, weights, f"{theirs}.norm2")
-    if "encoder_norm" in layers:
-        assign_norm(layers["encoder_norm"], weights, "encoder.norm.1")
+    if "encoder_norm" in layers and options["encoder_norm"] == encoder_norm:
+        assign_norm(layers["encoder_norm"], weights, norm_weights)
     patches = patch_count(x.shape[1], 16, 8)
     assign_head(layers["head"], weights, "head.linear", patches=patches, d_model=settings["d_model"])
     return model, x, y
 
 
-def test_tslib_patchtst_forecasts_as_time_series_library():
-    forecast_matches(*tslib_model())
+@pytest.mark.parametrize("fixture", TSLIB_FIXTURES)
+def test_tslib_patchtst_forecasts_as_time_series_library(fixture):
+    forecast_matches(*tslib_model(fixture))
 
 
 @pytest.mark.parametrize(
-    "change", [{"encoder_norm": None}, {"position_embedding": "learned"}, {"residual_attention": True}]
+    "change",
+    [{"encoder_norm": None}, {"encoder_norm": "batch"}, {"position_embedding": "learned"}, {"residual_attention": True}],
 )
 def test_each_tslib_option_shows_in_the_forecast(change):
-    """The same weights with one option of the paper's code in place of TSLib's: a different forecast, so the
-    test above holds each option to TSLib's network."""
+    """The same weights with one option changed (the paper's code's, or the final BatchNorm of TSLib since June
+    2024): a different forecast, so the test above holds each option to TSLib's network."""
     model, x, y = tslib_model(**change)
     assert np.abs(model(x, training=False).numpy() - y).max() > 0.01 * np.abs(y).max()
 
