@@ -12,7 +12,10 @@ scores go to a CSV of their own, for explaining a gap, never for choosing a mode
 
 `train` runs `forecast train` in this process with one more callback, EpochTestScores below. A run's
 `_target_`s must come from forecast_cli.config_guard's allow-list, which this script widens by that one name, for
-its own process only.
+its own process only: `forecast train resume=DIR` refuses an audited run's saved config.
+
+The callback scores every test window. TimeMixer's d6acc20 chose its epoch on full test batches only
+(`drop_last=True`, 128 windows a batch), up to 127 fewer windows; the epoch it picks can differ.
 """
 
 import argparse

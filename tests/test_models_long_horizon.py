@@ -207,6 +207,7 @@ def test_patch_count_is_the_papers_with_end_padding_by_stride():
 
 
 def test_patchtst_with_tslibs_network_saves_and_loads_with_safe_mode(tmp_path):
+    # TSLib's network since June 2024: its final BatchNorm carries moving statistics that must survive the round trip
     options = dict(
         norm="layer", encoder_norm="batch", residual_attention=False, position_embedding="sinusoidal", patch_bias=False
     )

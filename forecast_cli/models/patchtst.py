@@ -5,8 +5,9 @@ flattened into a linear forecast head.
 The defaults are the paper's code (yuqinie98/PatchTST). Time-Series-Library's PatchTST, which produced the
 input-96 tables later papers compare against, is a different network; these options rebuild it:
 norm=layer encoder_norm=layer residual_attention=false position_embedding=sinusoidal patch_bias=false
-projection_dropout=0 attention_dropout=<dropout> head_dropout=<dropout> (conf/experiment/ltsf/etth1/patchtst.yaml); since June 2024 TSLib ends its encoder with encoder_norm=batch.
-Both networks were checked against their PyTorch code, weights copied across: the same forecast to float32
+projection_dropout=0 attention_dropout=<dropout> head_dropout=<dropout> (conf/experiment/ltsf/etth1/patchtst.yaml);
+since June 2024 TSLib ends its encoder with encoder_norm=batch instead.
+Both networks (and TSLib's since June 2024) were checked against their PyTorch code, weights copied across: the same forecast to float32
 rounding (tests/test_reference_networks.py)."""
 
 from dataclasses import dataclass
