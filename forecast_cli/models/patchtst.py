@@ -6,9 +6,9 @@ The defaults are the paper's code (yuqinie98/PatchTST). Time-Series-Library's Pa
 input-96 tables later papers compare against, is a different network; these options rebuild it:
 norm=layer encoder_norm=layer residual_attention=false position_embedding=sinusoidal patch_bias=false
 projection_dropout=0 attention_dropout=<dropout> head_dropout=<dropout> (conf/experiment/ltsf/etth1/patchtst.yaml);
-since June 2024 TSLib ends its encoder with encoder_norm=batch instead.
-Both networks (and TSLib's since June 2024) were checked against their PyTorch code, weights copied across: the same forecast to float32
-rounding (tests/test_reference_networks.py)."""
+since June 2024 TSLib ends its encoder with encoder_norm=batch instead. Both networks (and TSLib's since June 2024)
+were checked against their PyTorch code, weights copied across: the same forecast to float32 rounding
+(tests/test_reference_networks.py)."""
 
 from dataclasses import dataclass
 from typing import ClassVar, Optional
@@ -44,7 +44,8 @@ class PatchTSTConfig(TransformerConfig):
     # on the attention's output projection, before the residual dropout; null: `dropout` (the paper's code)
     projection_dropout: Optional[float] = None
     norm: str = "batch"  # in every layer: batch (the paper) | layer (TSLib)
-    encoder_norm: Optional[str] = None  # after the last layer: null (the paper) | layer (TSLib until June 2024) | batch (TSLib since)
+    # after the last layer: null (the paper) | layer (TSLib until June 2024) | batch (TSLib since)
+    encoder_norm: Optional[str] = None
     residual_attention: bool = True  # each layer adds the previous layer's attention scores (the paper's code)
     position_embedding: str = "learned"  # learned (the paper) | sinusoidal (TSLib's fixed table)
     patch_bias: bool = True  # a bias in the patch embedding (the paper); TSLib's has none
