@@ -133,11 +133,15 @@ TSLIB_PATCHTST = {
         ("ltsf/etth1/patchtst", TSLIB_PATCHTST),
         ("ltsf/ettm1/patchtst", TSLIB_PATCHTST),
         # the PatchTST paper's own tables come from its code: model=patchtst's defaults
-        ("ltsf/ili/patchtst64", {"norm": "batch", "encoder_norm": None, "residual_attention": True,
+        # from Keras' draws on ILI (validation chose them at every horizon), PyTorch's on ETTh1 (Keras' missed by 16%)
+        ("ltsf/ili/patchtst64", {"init": None, "norm": "batch", "encoder_norm": None, "residual_attention": True,
                                  "position_embedding": "learned", "patch_bias": True,
                                  "projection_dropout": None, "attention_dropout": 0.0, "head_dropout": 0.0}),
-        ("ltsf/etth1_long/patchtst42", {"norm": "batch", "encoder_norm": None, "residual_attention": True,
-                                        "position_embedding": "learned", "patch_bias": True}),
+        ("ltsf/etth1_long/patchtst64", {"init": "torch", "norm": "batch", "encoder_norm": None,
+                                        "residual_attention": True, "position_embedding": "learned",
+                                        "patch_bias": True, "projection_dropout": None, "head_dropout": 0.0}),
+        ("ltsf/etth1_long/patchtst42", {"init": "torch", "norm": "batch", "encoder_norm": None,
+                                        "residual_attention": True, "position_embedding": "learned", "patch_bias": True}),
     ],
 )
 def test_a_patchtst_experiment_runs_the_network_of_the_code_behind_its_figures(experiment, network):
