@@ -8,6 +8,7 @@ permutation of (seed, epoch), so a resumed run sees the same order as an uninter
 from typing import TYPE_CHECKING, Dict, Optional
 
 from forecast_cli.data.window import WindowSpec
+from forecast_cli.errors import ForecastError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,12 +30,14 @@ def make_dataset(
     seed: int,
     epoch=None,
     parallel: bool = True,
+    drop_remainder: bool = False,
 ):
     """tf.data of (inputs [batch, input_width, n_features], labels [batch, label_width, n_outputs]).
 
     Only training shuffles: every iteration yields the permutation of (seed, epoch), where `epoch` is
     an int64 tf.Variable that the training loop sets before each epoch (None: always epoch 0). The
-    last batch is kept even when it is short, so no window is dropped. `parallel=False` gathers
+    last batch is kept even when it is short, so no window is dropped, unless `drop_remainder` (PyTorch's
+    drop_last): then a shuffled pipeline leaves out other windows each epoch. `parallel=False` gathers
     windows sequentially: under op determinism TF would itself serialize the gather downstream of
     the epoch read, logging an error line per epoch.
     """
@@ -65,7 +68,7 @@ def make_dataset(
         dataset = _epoch_order(starts, seed, epoch)
     else:
         dataset = tf.data.Dataset.from_tensor_slices(starts)
-    dataset = dataset.batch(batch_size, drop_remainder=False)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
     dataset = dataset.map(to_windows, num_parallel_calls=PARALLEL_GATHERS if parallel else None, deterministic=True if parallel else None)
     return dataset.prefetch(PREFETCH_BATCHES).with_options(_static_options())
 
@@ -99,18 +102,41 @@ def epoch_variable():
     return tf.Variable(0, dtype=tf.int64, trainable=False, name="shuffle_epoch")
 
 
+# The validation order of an epoch draws from its own stream, not the training order's.
+VALIDATION_SEED_OFFSET = 7919
+
+
 def split_datasets(
-    prepared: "PreparedData", batch_size: int, seed: int, shuffle_epoch=None, deterministic=False, eval_batch_size=None
+    prepared: "PreparedData",
+    batch_size: int,
+    seed: int,
+    shuffle_epoch=None,
+    deterministic=False,
+    eval_batch_size=None,
+    drop_last=False,
 ) -> Dict[str, object]:
-    """One pipeline per split; only "train" is shuffled, and only when `shuffle_epoch` is given. The
-    other splits, only ever run forward, use `eval_batch_size` (default: `batch_size`)."""
+    """One pipeline per split; only "train" is shuffled (and "val" with `drop_last`), and only when
+    `shuffle_epoch` is given. The other splits, only ever run forward, use `eval_batch_size` (default:
+    `batch_size`).
+
+    `drop_last` copies the loaders of Informer's lineage of PyTorch code (PatchTST's among them): the
+    training and validation windows are shuffled every epoch and batched at `batch_size`, and the last
+    partial batch of each is left out. Test never drops a window.
+    """
     datasets = {}
     for name, split in prepared.splits.items():
-        shuffle = shuffle_epoch is not None and name == "train"
-        batch = batch_size if name == "train" else (eval_batch_size or batch_size)
+        dropping = drop_last and name in ("train", "val")
+        shuffle = shuffle_epoch is not None and (name == "train" or dropping)
+        batch = batch_size if name == "train" or dropping else (eval_batch_size or batch_size)
+        if dropping and len(split.starts) < batch:
+            raise ForecastError(
+                f"trainer.drop_last=true leaves the {name} split no batch: it has {len(split.starts)} windows, "
+                f"fewer than the batch of {batch}; lower trainer.batch_size or set trainer.drop_last=false"
+            )
         datasets[name] = make_dataset(
-            split.values, split.starts, prepared.spec, batch, shuffle, seed, shuffle_epoch,
-            parallel=not (shuffle and deterministic),
+            split.values, split.starts, prepared.spec, batch, shuffle,
+            seed + VALIDATION_SEED_OFFSET if name == "val" else seed, shuffle_epoch,
+            parallel=not (shuffle and deterministic), drop_remainder=dropping,
         )
     return datasets
 

@@ -154,11 +154,18 @@ def _check_same_config(run: RunDir, cfg) -> None:
         )
 
 
+# Options added since a run may have been saved, and what a config without them meant.
+ADDED_SINCE = {"trainer.drop_last": False}
+
+
 def _with_derived_defaults(flat: Dict[str, Any]) -> Dict[str, Any]:
-    """Keys compared by the value they stand for: a null data.split.val is its protocol's share (runs saved
-    before it was optional wrote 0.2 out), and none counts when fixed data.split.rows make the split."""
+    """Keys compared by the value they stand for: an option the run's version did not have is what that
+    version did, a null data.split.val is its protocol's share (runs saved before it was optional wrote
+    0.2 out), and none counts when fixed data.split.rows make the split."""
     from forecast_cli.data.split import DEFAULT_VAL
 
+    if "trainer.name" in flat:
+        flat = {**ADDED_SINCE, **flat}
     if "data.split.val" not in flat:
         return flat
     protocol = flat.get("data.split.protocol")

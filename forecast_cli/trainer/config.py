@@ -35,6 +35,9 @@ class TrainerConfig:
     eval_batch_size: Optional[int] = MISSING  # None: batch_size
     # mixed_*: compute in 16 bits, keep float32 weights; falls back to float32 where the device cannot
     precision: str = MISSING
+    # PyTorch's drop_last, as Informer-lineage code (PatchTST's) loads data: training and validation windows
+    # shuffled every epoch, batched at batch_size, the last partial batch of each left out
+    drop_last: bool = MISSING
 
     def __post_init__(self) -> None:
         require(self.epochs >= 0, "trainer.epochs", f"must be >= 0, got {self.epochs}")

@@ -85,7 +85,8 @@ def run_training(
         model = build_model(cfg.model, prepared.spec, prepared.season, n_series=prepared.series_count())
     shuffle_epoch = epoch_variable()
     datasets = split_datasets(
-        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch
+        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch,
+        drop_last=bool(cfg.trainer.drop_last),
     )
     with strategy.scope():  # after the datasets: a one-cycle schedule spans the run's steps
         optimizer = build_optimizer(cfg.optimizer, total_steps=training_steps(datasets["train"], cfg.trainer.epochs))
@@ -121,11 +122,13 @@ def run_training(
         # same forward pass
         metrics, by_series_rows = score_splits(lambda x: forward(x).numpy(), prepared, splits, cfg.trainer.loss)
     else:
-        train_split = prepared.splits["train"]  # val and test pipelines already run forward at the eval batch
-        unshuffled_train = make_dataset(
-            train_split.values, train_split.starts, prepared.spec, eval_batch, False, int(cfg.seed)
-        )
-        eval_sets = {**datasets, "train": unshuffled_train}
+        def in_order(name):  # every window of a split, in order, at the eval batch
+            split = prepared.splits[name]
+            return make_dataset(split.values, split.starts, prepared.spec, eval_batch, False, int(cfg.seed))
+
+        # the val and test pipelines already run every window forward at the eval batch, unless drop_last
+        reordered = ("train", "val") if cfg.trainer.drop_last else ("train",)
+        eval_sets = {**datasets, **{name: in_order(name) for name in reordered if name in prepared.splits}}
         to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
         for split in splits:
             for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
