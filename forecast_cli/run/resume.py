@@ -164,8 +164,7 @@ def _with_derived_defaults(flat: Dict[str, Any]) -> Dict[str, Any]:
     0.2 out), and none counts when fixed data.split.rows make the split."""
     from forecast_cli.data.split import DEFAULT_VAL
 
-    if "trainer.name" in flat:
-        flat = {**ADDED_SINCE, **flat}
+    flat = {**ADDED_SINCE, **flat}
     if "data.split.val" not in flat:
         return flat
     protocol = flat.get("data.split.protocol")
