@@ -22,7 +22,9 @@ def require(condition: bool, key: str, message: str) -> None:
 
 def report_user_error(message: str) -> None:
     """Print one line on stderr; the traceback only when HYDRA_FULL_ERROR=1."""
-    first_line = " ".join(str(message).split())
+    from forecast_cli.log_output import printable
+
+    first_line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"forecast: error: {first_line}\n")
 
 

@@ -46,9 +46,7 @@ def figure_for(config: dict, metric: str) -> Optional[float]:
 
 def published_figure(run: "RunDir", metric: str) -> Optional[float]:
     """`figure_for` the run's saved config (read as YAML, no code); None when its config cannot be read."""
-    from omegaconf import OmegaConf
-
     try:
-        return figure_for(OmegaConf.to_container(OmegaConf.load(run.config_yaml)), metric)
+        return figure_for(run.saved_config_plain(), metric)
     except Exception:
         return None

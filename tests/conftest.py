@@ -1,3 +1,4 @@
+import hashlib
 import os
 import subprocess
 import sys
@@ -83,3 +84,21 @@ def train_target_only_run(root: Path, rows: int, *window) -> Path:
     result = run_forecast(args, cwd=root)
     assert result.returncode == 0, result.stderr
     return only_run(root)
+
+
+def snapshot(root: Path, skip: Path):
+    """Every file under `root` but under `skip`, with its content hash (links are not followed)."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink() and skip not in p.parents
+    }
+
+
+def assert_refused(result, *fragments):
+    """The command failed as a user mistake: exit 2, one `forecast: error:` line holding every fragment."""
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("forecast: error:"), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]

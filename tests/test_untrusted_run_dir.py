@@ -3,7 +3,6 @@ unpickles a file, Hydra settings, flags, config files from elsewhere, a download
 attacker's choosing) are refused in one line with exit 2, nothing runs, and nothing outside the run
 directory changes. The same allow-list refuses such `_target_`s typed on the command line."""
 
-import hashlib
 import pickle
 import shutil
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import run_forecast
+from conftest import assert_refused, run_forecast, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 
@@ -24,15 +23,6 @@ class _TouchOnUnpickle:
 
     def __reduce__(self):
         return (open, (self.marker, "w"))
-
-
-def snapshot(root: Path, skip: Path):
-    """Every file under `root` but under `skip`, with its content hash."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and skip not in p.parents
-    }
 
 
 @pytest.fixture
@@ -60,14 +50,6 @@ def plant(run: Path, *entries: str, match_config: bool = True) -> None:
         with initialize_config_module("forecast_cli.conf", version_base="1.3"):
             composed = compose("train", overrides=overrides)
         (run / "config.yaml").write_text(OmegaConf.to_yaml(composed, resolve=True))
-
-
-def assert_refused(result, *fragments):
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("forecast: error:"), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 PAYLOADS = {

@@ -93,6 +93,7 @@ class OneRunCommand(HydraCommand):
         runs = find_runs([Path(cfg.run)])
         if len(runs) != 1 or runs[0].root != Path(cfg.run):
             raise ForecastError(f"{cfg.run} is a sweep directory: give run=<one of its job directories>")
+        runs[0].check_files()
         if cfg.output is not None and self.output_layout(Path(cfg.output)).run_json.exists():
             raise ForecastError(f"{cfg.output} already holds a finished {self.config_name}: give a new output=DIR")
 

@@ -140,6 +140,7 @@ class EvaluateCommand(HydraCommand):
         """The options' ranges, and that `run` is a run or sweep directory (no TensorFlow needed)."""
         OmegaConf.to_object(cfg)
         find_runs([Path(cfg.run)])
+        RunDir(cfg.run).check_files()  # a run, or a sweep and its jobs: before Hydra opens evaluate.log there
 
 
 COMMAND = EvaluateCommand(EvaluateConfig, main)

@@ -5,7 +5,9 @@ Every job of a basic sweep is composed and range-checked; other sweepers (Optuna
 their fixed overrides checked, and their jobs are validated when they start.
 """
 
-from typing import Callable, List
+import os
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List, Optional
 
 from forecast_cli.config_guard import check_config, check_targets
 from forecast_cli.errors import ForecastError
@@ -13,18 +15,22 @@ from forecast_cli.errors import ForecastError
 MAX_JOBS_CHECKED = 256
 
 
+CONFIG_FLAGS = {"--config-name": "name", "-cn": "name", "--config-dir": "dir", "-cd": "dir"}
+REFUSED_FLAGS = {
+    "--config-path": "it replaces the package's configs: add your own files with --config-dir DIR instead",
+    "-cp": "it replaces the package's configs: add your own files with --config-dir DIR instead",
+    "--experimental-rerun": "it loads a pickled config, which can run code: rerun with the run's overrides",
+}
+
+
 def split_command_line(args: List[str]):
     """(overrides, multirun, skip) from the arguments Hydra will see."""
     overrides, multirun, skip = [], False, False
-    other_config = {"--config-path", "-cp", "--config-name", "-cn", "--config-dir", "-cd", "--experimental-rerun"}
-    takes_value = {"--cfg", "-c", "--package", "-p"}
-    iterator = iter(args)
+    takes_value = {"--cfg", "-c", "--package", "-p", *CONFIG_FLAGS, *REFUSED_FLAGS}
+    iterator = iter(_flag_values_split(args))
     for arg in iterator:
         if arg in ("-m", "--multirun"):
             multirun = True
-        elif arg in other_config:
-            next(iterator, None)
-            skip = True  # another config than ours: let Hydra report on it
         elif arg in takes_value:
             next(iterator, None)
         elif arg in ("--help", "-h", "--hydra-help", "--info", "-i", "--version", "-sc", "--shell-completion"):
@@ -34,6 +40,56 @@ def split_command_line(args: List[str]):
         else:
             overrides.append(arg)
     return overrides, multirun, skip
+
+
+def _flag_values_split(args: List[str]) -> List[str]:
+    """`--flag=value` as `--flag value`, as Hydra's argparse reads it."""
+    split: List[str] = []
+    for arg in args:
+        flag, equals, value = arg.partition("=")
+        split.extend([flag, value] if equals and flag.startswith("-") else [arg])
+    return split
+
+
+def config_source(args: List[str]) -> Dict[str, Optional[str]]:
+    """The config directory added with --config-dir and the primary config named with --config-name (the
+    last of each, as Hydra's argparse takes them); the flags that cannot be checked are refused."""
+    source: Dict[str, Optional[str]] = {"dir": None, "name": None}
+    split = _flag_values_split(args)
+    for flag, value in zip(split, split[1:] + [""]):
+        if flag in REFUSED_FLAGS:
+            raise ForecastError(f"{flag} is not supported: {REFUSED_FLAGS[flag]}")
+        if flag in CONFIG_FLAGS:
+            source[CONFIG_FLAGS[flag]] = value
+    return source
+
+
+@contextmanager
+def composing(config_dir: Optional[str]) -> Iterator[None]:
+    """Hydra's compose API on the package's configs, with `config_dir` added to the search path exactly
+    as Hydra adds --config-dir (before the schemas): what the precheck composes is what Hydra will run."""
+    from hydra import initialize_config_module
+
+    if config_dir is None:
+        with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+            yield
+        return
+    from hydra._internal.hydra import Hydra
+    from hydra._internal.utils import create_automatic_config_search_path
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.config_search_path import SearchPathQuery
+
+    directory = os.path.abspath(config_dir)
+    if not os.path.isdir(directory):
+        raise ForecastError(f"--config-dir {config_dir}: no such directory; give the folder holding your config files")
+    search_path = create_automatic_config_search_path(None, None, "pkg://forecast_cli.conf")
+    search_path.prepend(provider="command-line", path=f"file://{directory}", anchor=SearchPathQuery(provider="schema"))
+    GlobalHydra.instance().clear()
+    Hydra.create_main_hydra2(task_name="forecast", config_search_path=search_path)
+    try:
+        yield
+    finally:
+        GlobalHydra.instance().clear()
 
 
 EXCLUSIVE_FLAGS = {
@@ -70,20 +126,22 @@ def job_override_lists(overrides: List[str], multirun: bool) -> List[List[str]]:
 def check_overrides(config_name: str, args: List[str], validate: Callable, hint: str) -> list:
     """Raise ForecastError (one line) if any job of this command line would fail to compose or validate;
     else return the composed config of every job checked (none when Hydra is left to check)."""
-    from hydra import compose, initialize_config_module
+    from hydra import compose
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     check_exclusive_flags(args)
+    source = config_source(args)
     overrides, multirun, skip = split_command_line(args)
     if skip:
         return []
     composed = []
     try:
         jobs = job_override_lists(overrides, multirun)
-        with initialize_config_module("forecast_cli.conf", version_base="1.3"):
+        with composing(source["dir"]):
             for job in jobs:
-                composed.append(without_hydra_node(compose(config_name, overrides=job, return_hydra_config=True)))
+                config = compose(source["name"] or config_name, overrides=job, return_hydra_config=True)
+                composed.append(without_hydra_node(config))
                 check_config(composed[-1])
                 validate(composed[-1])
     except ForecastError:

@@ -24,20 +24,30 @@ def metrics_table(title: str, rows: List[Dict[str, Any]], key_columns: Sequence[
     metric_columns = [m for m in shown if any(m in row for row in rows)]
     extra = [k for row in rows for k in row if k not in key_columns and not is_metric(k)]
     extra = list(dict.fromkeys(extra))
-    table = Table(title=title)
+    table = Table(title=plain(title))
     for name in key_columns:
-        table.add_column(name, style="bold")
+        table.add_column(plain(name), style="bold")
     for name in metric_columns:
-        table.add_column(name, justify="right")
+        table.add_column(plain(name), justify="right")
     for name in extra:
         numeric = all(isinstance(row.get(name), (int, float, type(None))) for row in rows)
-        table.add_column(name, justify="right" if numeric else "left")
+        table.add_column(plain(name), justify="right" if numeric else "left")
     for row in rows:
         cells = [str(row.get(k, "")) for k in key_columns]
         cells += [_format(row.get(m)) for m in metric_columns]
         cells += [_format(row.get(k)) for k in extra]
-        table.add_row(*cells)
+        table.add_row(*(plain(cell) for cell in cells))
     return table
+
+
+def plain(text: object):
+    """A table cell or title shown as the text it is: no Rich markup (`[b]` stays, `[/bold]` cannot
+    break the table) and no control characters (log_output.printable)."""
+    from rich.text import Text
+
+    from forecast_cli.log_output import printable
+
+    return Text(printable(text))
 
 
 def column_rows(rows: List[Dict[str, Any]], key_columns: Sequence[str]) -> List[Dict[str, Any]]:

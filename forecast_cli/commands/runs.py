@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 from forecast_cli.commands.base import PlainCommand
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RUNNING, RunDir, runs_below
+from forecast_cli.run.untrusted import read_bytes
 
 KILLED, PRUNED = "killed", "pruned"
 SHOWN_METRICS = ("val/loss", "val/mae", "test/loss", "test/mae")
@@ -75,8 +76,11 @@ def status_of(run: RunDir, record: Dict[str, Any]) -> str:
 def _still_running(run: RunDir, record: Dict[str, Any]) -> bool:
     from forecast_cli.run.lock import lock_holder
 
-    if run.lock_file.exists():
-        return lock_holder(run) is not None
+    if run.lock_file.exists() or run.lock_file.is_symlink():
+        try:
+            return lock_holder(run) is not None
+        except ForecastError:  # a planted link or FIFO: no forecast process locks a run through it
+            return False
     pid = record.get("pid")  # a run from before run locks: its process, if on this host
     if not pid or (record.get("host") or {}).get("hostname") != platform.node():
         return True
@@ -93,8 +97,10 @@ def epochs_of(run: RunDir, record: Dict[str, Any]) -> Optional[int]:
     if record.get("epochs_completed") is not None:
         return int(record["epochs_completed"])
     if run.history_csv.is_file():  # still running or killed: the epochs recorded so far
-        with run.history_csv.open("rb") as handle:
-            return max(sum(1 for _ in handle) - 1, 0)
+        try:
+            return max(read_bytes(run.history_csv).count(b"\n") - 1, 0)
+        except (ForecastError, OSError):
+            return None
     return None
 
 
@@ -130,15 +136,17 @@ def print_runs(rows: List[Dict[str, Any]], directory: str, sort: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from forecast_cli.commands.report import plain
+
     metrics = [m for m in SHOWN_METRICS if any(m in row for row in rows)]
     extra = sort.lstrip("-")
     if "/" in extra and extra not in metrics:
         metrics.append(extra)
-    table = Table(title=f"{len(rows)} runs under {directory}")
+    table = Table(title=plain(f"{len(rows)} runs under {directory}"))
     for name in ("started", "run", "status", "duration", "epochs", "overrides", *metrics):
-        table.add_column(name, justify="right" if name in ("duration", "epochs", *metrics) else "left")
+        table.add_column(plain(name), justify="right" if name in ("duration", "epochs", *metrics) else "left")
     for row in rows:
-        table.add_row(
+        cells = (
             _local_time(row["started"]),
             row["directory"],
             row["status"],
@@ -147,6 +155,7 @@ def print_runs(rows: List[Dict[str, Any]], directory: str, sort: str) -> None:
             row["overrides"],
             *(_metric(row.get(m)) for m in metrics),
         )
+        table.add_row(*(plain(cell) for cell in cells))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 

@@ -93,6 +93,7 @@ def validate_config(cfg) -> None:
     """What the precheck refuses before any run directory exists; raises ForecastError."""
     check_job_config(cfg)
     if cfg.resume is not None:
+        RunDir(cfg.resume).check_files()  # before Hydra writes .hydra/ and train.log into it
         check_resumable(cfg)
 
 
@@ -111,6 +112,7 @@ def _claim_and_train(cfg, run: RunDir, in_sweep: bool) -> Dict[str, Any]:
     try:  # before the try below: a refused run directory or resume is left as it was
         claim_run_dir(run, resume=cfg.resume is not None)  # again: another process may have come since the precheck
         if cfg.resume is not None:
+            run.check_files()
             check_resumable(cfg)
             checkpoint = load_resume_checkpoint(run)
     except ForecastError as exc:

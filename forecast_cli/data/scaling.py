@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from forecast_cli.run.atomic import read_json, write_json_atomic
+from forecast_cli.run.atomic import write_json_atomic
+from forecast_cli.run.untrusted import load_json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,7 +48,7 @@ class Scaler:
     def load(cls, path: Path) -> "Scaler":
         import numpy as np
 
-        payload = read_json(path)
+        payload = load_json(path)
         scaler = cls(
             kind=payload["kind"],
             columns=list(payload["columns"]),

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, List, Sequence
 
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.errors import ForecastError
-from forecast_cli.run.atomic import read_json, write_json_atomic
+from forecast_cli.run.atomic import write_json_atomic
+from forecast_cli.run.untrusted import load_json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,7 +66,7 @@ class SeriesScaler:
     def load(cls, path: Path) -> "SeriesScaler":
         import numpy as np
 
-        payload = read_json(path)
+        payload = load_json(path)
         scaler = cls(
             kind=str(payload["kind"]),
             columns=[str(c) for c in payload["columns"]],

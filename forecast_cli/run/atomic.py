@@ -36,15 +36,41 @@ def write_json_atomic(path: Path, payload: Any) -> None:
 
 
 def rows_to_csv(rows: List[Dict[str, Any]]) -> str:
-    """CSV text with one column per key seen in any row, in the order first seen."""
+    """CSV text with one column per key seen in any row, in the order first seen; every text cell and
+    header formula-safe (`formula_safe`)."""
     columns: List[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(buffer)
+    writer.writerow([formula_safe(c) for c in columns])
+    writer.writerows([formula_safe(row.get(c, "")) for c in columns] for row in rows)
     return buffer.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a string starting with = + - @ tab or CR (a series id, a
+    column name) gets a leading apostrophe, as OWASP's CSV-injection advice says; numbers, and text that
+    is a number (-1.5, -10.0%), are kept."""
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    try:
+        float(value.removesuffix("%"))
+        return value
+    except ValueError:
+        return "'" + value
+
+
+def formula_safe_frame(frame):
+    """A pandas DataFrame with formula_safe text cells and column names, for DataFrame.to_csv."""
+    safe = frame.rename(columns=formula_safe)
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith(("string", "str")):
+            safe[column] = safe[column].map(formula_safe)
+    return safe
 
 
 def write_csv_atomic(path: Path, rows: List[Dict[str, Any]]) -> None:

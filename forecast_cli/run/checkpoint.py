@@ -15,6 +15,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from forecast_cli.run.atomic import write_atomic
+from forecast_cli.run.untrusted import check_archive
 
 FORMAT = 1
 ARRAYS = "__arrays__"  # marks a callback state entry stored as a list of arrays
@@ -58,11 +59,13 @@ def save_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
 
 def read_checkpoint_state(path: Path) -> Dict[str, Any]:
     """The checkpoint's JSON record (epochs completed, counts) without reading its arrays."""
+    check_archive(path, "checkpoint", "start a new run")
     with np.load(path, allow_pickle=False) as archive:
         return json.loads(str(archive["state"]))
 
 
 def load_checkpoint(path: Path) -> Checkpoint:
+    check_archive(path, "checkpoint", "start a new run")
     with np.load(path, allow_pickle=False) as archive:
         record = json.loads(str(archive["state"]))
         callbacks = []

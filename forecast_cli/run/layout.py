@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from forecast_cli.errors import ForecastError
-from forecast_cli.run.atomic import read_json, write_json_atomic
+from forecast_cli.run.atomic import write_json_atomic
+from forecast_cli.run.untrusted import check_tree, load_json, load_yaml_data, load_yaml_plain, not_regular
 
 RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
 PLAIN_NAME = re.compile(r"^[\w.\-]+$")
@@ -63,36 +64,51 @@ class RunDir:
     lock_file = property(lambda self: self.root / ".lock")  # see run/lock.py
 
     def is_run(self) -> bool:
-        return self.run_json.is_file()
+        # a planted link named run.json still marks a run: reading it is then refused in one line
+        return self.run_json.is_file() or self.run_json.is_symlink()
+
+    def check_files(self) -> None:
+        """Refuse (ForecastError) a run holding anything but regular files and directories: a symbolic link
+        could lead a reader out of the run or a writer into another file, a FIFO could block it."""
+        check_tree(self.root)
+
+    def saved_config(self):
+        """config.yaml as data (an OmegaConf node of literal values: a saved `${...}` is never resolved)."""
+        return load_yaml_data(self.config_yaml)
+
+    def saved_config_plain(self) -> Any:
+        """config.yaml as plain Python data (dicts, lists, literal strings)."""
+        return load_yaml_plain(self.config_yaml)
 
     def run_name(self) -> Optional[str]:
         """The run's `run_name` (its config read as YAML, no code); None when missing or unreadable."""
-        from omegaconf import OmegaConf
-
         try:
-            name = OmegaConf.load(self.config_yaml).get("run_name")
+            config = self.saved_config_plain()
         except Exception:
             return None
+        name = config.get("run_name") if isinstance(config, dict) else None
         return str(name) if name else None
 
     def overrides(self) -> List[str]:
         """The command-line overrides the run was composed from (.hydra/overrides.yaml); [] if none."""
-        from omegaconf import OmegaConf
-
-        if not self.overrides_yaml.is_file():
+        if self.hydra_dir.is_symlink():
+            raise not_regular(self.hydra_dir, "a symbolic link")
+        if not (self.overrides_yaml.is_file() or self.overrides_yaml.is_symlink()):
             return []
         try:
-            entries = OmegaConf.load(self.overrides_yaml)
+            entries = load_yaml_plain(self.overrides_yaml)
+        except ForecastError:
+            raise
         except Exception as exc:
             raise ForecastError(f"cannot read {self.overrides_yaml} ({type(exc).__name__}): it is not a list of overrides") from exc
-        if not OmegaConf.is_list(entries) or not all(isinstance(e, str) for e in entries):
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise ForecastError(f"cannot read {self.overrides_yaml}: it is not a list of overrides (strings)")
-        return list(entries)
+        return entries
 
     def record(self) -> Dict[str, Any]:
         """run.json; a ForecastError naming the file when it is not a JSON object (truncated, edited)."""
         try:
-            record = read_json(self.run_json)
+            record = load_json(self.run_json)
         except (OSError, ValueError) as exc:
             raise ForecastError(f"cannot read {self.run_json} ({type(exc).__name__}): it is not a run record") from exc
         if not isinstance(record, dict):
@@ -132,7 +148,7 @@ class RunDir:
         self.update_record(status=status, ended_at=ended, duration_s=duration, error=error, **fields)
 
     def metrics(self) -> Dict[str, float]:
-        return read_json(self.metrics_json)
+        return load_json(self.metrics_json)
 
     def write_metrics(self, metrics: Dict[str, float]) -> None:
         write_json_atomic(self.metrics_json, metrics)
@@ -150,7 +166,8 @@ class SweepDir:
     def runs(self) -> List[RunDir]:
         if not self.root.is_dir():
             return []
-        runs = [RunDir(p) for p in self.root.iterdir() if p.is_dir() and RunDir(p).is_run()]
+        # a job directory that is a link would lead out of the sweep: not a job of it
+        runs = [RunDir(p) for p in self.root.iterdir() if p.is_dir() and not p.is_symlink() and RunDir(p).is_run()]
         return sorted(runs, key=lambda r: _job_sort_key(r.root.name))
 
 

@@ -11,6 +11,7 @@ from typing import Dict, Optional
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RunDir
+from forecast_cli.run.untrusted import open_regular
 
 # open descriptors of the locks this process holds: closing one would release its lock
 _held: Dict[Path, int] = {}
@@ -19,11 +20,11 @@ _held: Dict[Path, int] = {}
 def lock_holder(run: RunDir) -> Optional[str]:
     """The pid written by the process that holds the run's lock ("unknown" if unreadable); None when no
     other process holds it. Creates and changes nothing."""
-    path = run.lock_file.resolve()
+    path = _lock_path(run)
     if path in _held:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = open_regular(path)
     except FileNotFoundError:
         return None
     try:
@@ -38,11 +39,11 @@ def lock_holder(run: RunDir) -> Optional[str]:
 def acquire_run_lock(run: RunDir) -> None:
     """Hold the run's lock until this process ends (creating the directory if needed); a ForecastError
     naming the holder's pid if another process holds it."""
-    path = run.lock_file.resolve()
+    path = _lock_path(run)
     if path in _held:
         return
     run.root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = open_regular(path, os.O_RDWR | os.O_CREAT)  # a planted link or FIFO is refused, never written through
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -55,9 +56,14 @@ def acquire_run_lock(run: RunDir) -> None:
 
 
 def release_run_lock(run: RunDir) -> None:
-    fd = _held.pop(run.lock_file.resolve(), None)
+    fd = _held.pop(_lock_path(run), None)
     if fd is not None:
         os.close(fd)
+
+
+def _lock_path(run: RunDir) -> Path:
+    """The lock file in the run's real directory: the file itself is never resolved (it may be a link)."""
+    return run.root.resolve() / run.lock_file.name
 
 
 def in_use(run: RunDir, holder: Optional[str]) -> ForecastError:

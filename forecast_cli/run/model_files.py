@@ -7,6 +7,7 @@ from pathlib import Path
 
 from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import RunDir
+from forecast_cli.run.untrusted import check_archive
 
 
 def save_model(model, run: RunDir, spec, scaler, series_scaler=None) -> None:
@@ -43,6 +44,7 @@ def load_model(path: Path):
         raise ForecastError(f"model file missing: {path} (the run did not finish saving; train it again)")
     if not zipfile.is_zipfile(path):
         raise ForecastError(f"model file is corrupt: {path} is not a Keras archive (a .keras zip file); train the run again")
+    check_archive(path, "Keras model", "train the run again")
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:

@@ -70,6 +70,7 @@ class RestoredRun:
 
 
 def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: bool = False) -> RestoredRun:
+    run.check_files()
     check_completed(run, allow_incomplete)
     saved, data = run_data_config(run, data_overrides)
     if not run.scaler_json.is_file():
@@ -106,8 +107,10 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     if not run.config_yaml.is_file():
         raise ForecastError(f"config missing: {run.config_yaml} (not a complete run directory; train it again)")
     try:
-        saved = OmegaConf.load(run.config_yaml)
+        saved = run.saved_config()
         name = saved.data.name
+    except ForecastError:
+        raise
     except Exception as exc:
         raise ForecastError(f"cannot read {run.config_yaml} ({type(exc).__name__}): it is not a run's config") from exc
     saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window")

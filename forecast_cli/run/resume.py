@@ -45,10 +45,8 @@ def former_default_pins(run: RunDir) -> List[str]:
     no `reduce_lr` callback (added to the defaults in 0.3.0) and its early stopping's patience and
     min_delta_ratio. Values are read from its config.yaml as YAML and passed as numbers, then composed
     and checked like any override; anything else in that file is not used."""
-    from omegaconf import OmegaConf
-
     try:
-        callbacks = OmegaConf.to_container(OmegaConf.load(run.config_yaml)).get("trainer", {}).get("callbacks")
+        callbacks = run.saved_config_plain().get("trainer", {}).get("callbacks")
     except Exception:
         return []  # the comparison after composing names what is wrong with the file
     if not isinstance(callbacks, dict):
@@ -142,7 +140,7 @@ def _check_same_config(run: RunDir, cfg) -> None:
 
     if not run.config_yaml.is_file():
         raise ForecastError(f"cannot resume {run.root}: its config.yaml is missing")
-    saved = _with_derived_defaults(_flatten(OmegaConf.to_container(OmegaConf.load(run.config_yaml))))
+    saved = _with_derived_defaults(_flatten(run.saved_config_plain()))
     now = _with_derived_defaults(_flatten(OmegaConf.to_container(cfg, resolve=True)))
     ignored = {"resume", *ALLOWED_OVERRIDES}
     differing = sorted(k for k in set(saved) | set(now) if k not in ignored and saved.get(k) != now.get(k))

@@ -8,7 +8,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 
 from forecast_cli.errors import USER_ERROR_EXIT_CODE
-from forecast_cli.run.atomic import read_json, write_csv_atomic
+from forecast_cli.run.atomic import write_csv_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir, SweepDir
 
 
@@ -28,7 +28,7 @@ def summary_rows(sweep: SweepDir) -> List[Dict[str, Any]]:
             "error": record.get("error") or "",
         }
         if run.metrics_json.is_file():
-            row.update(read_json(run.metrics_json))
+            row.update(run.metrics())
         rows.append(row)
     return rows
 

@@ -10,20 +10,24 @@ import numpy as np
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.checkpoint import Checkpoint, save_checkpoint
 
-# What a callback remembers between epochs: without it, a resumed run would decide differently.
+# What a callback remembers between epochs (without it, a resumed run would decide differently), and
+# the type of each: a checkpoint sets these attributes only, with values of these types.
+INT, NUMBER, WEIGHTS = "int", "number", "weights"
 STATEFUL_ATTRIBUTES = {
-    keras.callbacks.EarlyStopping: ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
-    keras.callbacks.ReduceLROnPlateau: ("wait", "best", "cooldown_counter"),
-}
+    keras.callbacks.EarlyStopping: {
+        "wait": INT, "stopped_epoch": INT, "best": NUMBER, "best_epoch": INT, "best_weights": WEIGHTS,
+    },
+    keras.callbacks.ReduceLROnPlateau: {"wait": INT, "best": NUMBER, "cooldown_counter": INT},
+}  # fmt: skip
 
 
-def stateful_attributes(callback) -> tuple:
-    """What `callback` remembers, found through its class hierarchy (forecast_cli.callbacks.EarlyStopping
-    is a keras EarlyStopping); () for a callback that keeps no state between epochs."""
+def stateful_attributes(callback) -> Dict[str, str]:
+    """What `callback` remembers and its types, found through its class hierarchy
+    (forecast_cli.callbacks.EarlyStopping is a keras EarlyStopping); {} for a callback without state."""
     for cls in type(callback).__mro__:
         if cls in STATEFUL_ATTRIBUTES:
             return STATEFUL_ATTRIBUTES[cls]
-    return ()
+    return {}
 
 
 def stateful_callbacks(callbacks: List[Any]) -> List[Any]:
@@ -54,8 +58,10 @@ class RunCheckpoint(keras.callbacks.Callback):
                 self.optimizer.build(self.model.trainable_variables)
         _assign_all(self.model.variables, checkpoint.model, "model")
         _assign_all(self.optimizer.variables, checkpoint.optimizer, "optimizer")
+        if len(checkpoint.callbacks) != len(self.watched):
+            raise _changed(f"the state of {len(checkpoint.callbacks)} callbacks", f"{len(self.watched)}")
         for callback, state in zip(self.watched, checkpoint.callbacks):
-            for key, value in state.items():
+            for key, value in _declared_state(callback, state, self.model).items():
                 setattr(callback, key, value)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -82,6 +88,41 @@ def _assign_all(variables, values, what: str) -> None:
                 "the run's code or config changed since it was saved; start a new run"
             )
         variable.assign(value)
+
+
+def _declared_state(callback, state: Dict[str, Any], model) -> Dict[str, Any]:
+    """The checkpoint's state of `callback`, checked key by key against what the callback declares: any
+    other key (a monitored metric, a method) or a value of another type is refused, never set."""
+    declared = stateful_attributes(callback)
+    name = type(callback).__name__
+    undeclared = sorted(set(state) - set(declared))
+    if undeclared:
+        raise _changed(f"{name} state '{undeclared[0]}'", f"only {', '.join(declared)}")
+    for key, value in state.items():
+        kind = declared[key]
+        if kind == INT:
+            valid = isinstance(value, int) and not isinstance(value, bool)
+        elif kind == NUMBER:
+            valid = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+        else:
+            valid = value is None or (
+                isinstance(value, list)
+                and len(value) == len(model.weights)
+                and all(
+                    isinstance(v, np.ndarray) and v.dtype.kind == "f" and tuple(v.shape) == tuple(w.shape)
+                    for v, w in zip(value, model.weights)
+                )
+            )
+        if not valid:
+            raise _changed(f"{name} state '{key}' of type {type(value).__name__}", f"a {kind}")
+    return state
+
+
+def _changed(found: str, expected: str) -> ForecastError:
+    return ForecastError(
+        f"the checkpoint holds {found} where the run expects {expected}: it was edited, or the run's code or "
+        "config changed since it was saved; start a new run"
+    )
 
 
 def _callback_state(callback) -> Dict[str, Any]:

@@ -1,6 +1,7 @@
 """The run's epoch record: history.csv rewritten after every epoch, and one line per epoch in the run log."""
 
 import csv
+import io
 import logging
 import time
 from pathlib import Path
@@ -8,15 +9,20 @@ from typing import Any, Dict, List
 
 import keras
 
+from forecast_cli.errors import ForecastError
 from forecast_cli.run.atomic import write_csv_atomic
+from forecast_cli.run.untrusted import read_text
 
 log = logging.getLogger("forecast.train")
 
 
 def read_history_csv(path: Path) -> List[Dict[str, Any]]:
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return [{k: int(v) if k == "epoch" else float(v) for k, v in row.items() if v != ""} for row in rows]
+    """The epochs recorded so far (a resumed run's), read as untrusted data: numbers only."""
+    rows = list(csv.DictReader(io.StringIO(read_text(path), newline="")))
+    try:
+        return [{k: int(v) if k == "epoch" else float(v) for k, v in row.items() if v != ""} for row in rows]
+    except (TypeError, ValueError) as exc:
+        raise ForecastError(f"{path} holds a value that is not a number ({exc}): it was edited or damaged; start a new run") from exc
 
 
 class EpochRecorder(keras.callbacks.Callback):
