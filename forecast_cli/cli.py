@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from forecast_cli import __version__
 from forecast_cli.commands import COMMANDS, load_command
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, path_error, report_user_error
 
 USAGE = f"""usage: forecast <command> [hydra flags] [key=value ...]
 
@@ -56,10 +56,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         return USER_ERROR_EXIT_CODE
     try:
         return load_command(name).run(rest)
-    except ForecastError as exc:
-        if full_error_requested():
+    except (ForecastError, OSError) as exc:
+        user_error = exc if isinstance(exc, ForecastError) else path_error(exc)
+        if user_error is None or full_error_requested():
             raise
-        report_user_error(str(exc))
+        report_user_error(str(user_error))
         return USER_ERROR_EXIT_CODE
 
 

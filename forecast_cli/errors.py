@@ -1,6 +1,7 @@
 """The exception type for mistakes a user can fix, how the CLI reports them, the range check every
 schema uses, and the two ways a training can end early without a bug (divergence, a stop signal)."""
 
+import errno
 import os
 import sys
 
@@ -26,6 +27,30 @@ def report_user_error(message: str) -> None:
 
     first_line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"forecast: error: {first_line}\n")
+
+
+# what the file system says when a path cannot be written or read as given: the user can fix each
+_PATH_ERRORS = {
+    errno.EACCES: "give a path you may write (or read)",
+    errno.EPERM: "give a path you may write (or read)",
+    errno.EROFS: "the file system is read-only: give an output directory elsewhere",
+    errno.ENOSPC: "free some space, or give an output directory on another disk",
+    errno.EDQUOT: "free some space, or give an output directory on another disk",
+    errno.EISDIR: "a directory is in the way: give a file path",
+    errno.ENOTDIR: "a file is in the way: give a directory path",
+    errno.EEXIST: "something is in the way: give a new path",
+    errno.ENAMETOOLONG: "give a shorter path",
+    errno.ENOENT: "a folder on the path does not exist and cannot be made there: give another path",
+}
+
+
+def path_error(exc: BaseException) -> "ForecastError | None":
+    """The one-line ForecastError for an OSError a user can fix (permissions, a read-only or full disk, a
+    file where a directory belongs); None for any other exception, which stays a bug with its traceback."""
+    if not isinstance(exc, OSError) or exc.errno not in _PATH_ERRORS:
+        return None
+    where = exc.filename or "a file"
+    return ForecastError(f"cannot use {where}: {exc.strerror}; {_PATH_ERRORS[exc.errno]}")
 
 
 def first_line(exc: BaseException) -> str:

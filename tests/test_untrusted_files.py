@@ -317,3 +317,58 @@ def test_a_run_on_columns_named_like_code_evaluates_and_writes_inert_files(hosti
     assert "=SUM(1)" in header and not any(cell.startswith("=") for cell in header.split(","))
     evaluation = OmegaConf.to_container(OmegaConf.create((run / "evaluation.json").read_text()))
     assert "test/real_mae[${x}]" in evaluation["metrics"]
+
+
+@pytest.mark.parametrize(
+    "file, key, value",
+    [
+        ("run.json", "duration_s", "forever"),
+        ("run.json", "epochs_completed", "3"),
+        ("run.json", "overrides", 5),
+        ("run.json", "status", ["completed"]),
+        ("metrics.json", "test/mae", "small"),
+        ("metrics.json", "val/loss", True),
+    ],
+)
+def test_a_run_file_holding_a_value_of_the_wrong_type_is_one_line_for_each_reader(tmp_path, file, key, value):
+    import json
+
+    run = copy_run("completed", tmp_path / "outputs" / "run")
+    record = json.loads((run / file).read_text())
+    record[key] = value
+    (run / file).write_text(json.dumps(record))
+
+    compared = run_forecast(["compare", str(run)], cwd=tmp_path)
+    listed = run_forecast(["runs", "--sort", "val/loss"], cwd=tmp_path)
+
+    assert_refused(compared, file, f"'{key}'", "edited or damaged")
+    assert listed.returncode == 0, listed.stderr  # the damaged run is left out or shown without the bad value
+    assert "Traceback" not in listed.stderr
+
+
+def test_a_history_csv_holding_text_is_one_line_on_resume(tmp_path):
+    run = copy_run("interrupted", tmp_path / "run")
+    lines = (run / "history.csv").read_text().splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("loss")] = "=1+1"
+    (run / "history.csv").write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+
+    result = run_forecast(["train", f"resume={run}"], cwd=tmp_path)
+
+    assert_refused(result, "history.csv", "not a number")
+    assert OmegaConf.load(run / "run.json")["status"] != "completed"
+
+
+def test_an_output_path_that_cannot_be_written_is_one_line_for_compare_and_runs(tmp_path):
+    run = copy_run("completed", tmp_path / "outputs" / "run")
+    (tmp_path / "a_file").write_text("in the way\n")
+
+    compared = run_forecast(["compare", str(run), "--output", str(tmp_path / "a_file" / "cmp")], cwd=tmp_path)
+    listed = run_forecast(["runs", "--csv", str(tmp_path / "a_file" / "runs.csv")], cwd=tmp_path)
+    into_proc = run_forecast(["compare", str(run), "--output", "/proc/forecast-cannot-be-here"], cwd=tmp_path)
+
+    assert_refused(compared, "a_file", "give")
+    assert listed.returncode == 2 and listed.stderr.startswith("forecast: error: cannot use"), listed.stderr
+    assert "Traceback" not in listed.stderr
+    assert_refused(into_proc, "/proc/forecast-cannot-be-here")
+    assert (tmp_path / "a_file").read_text() == "in the way\n"

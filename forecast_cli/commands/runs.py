@@ -45,7 +45,7 @@ def run_row(run: RunDir, root: Path) -> Optional[Dict[str, Any]]:
     if run.metrics_json.is_file():
         try:
             metrics = run.metrics()
-        except (OSError, ValueError):
+        except ForecastError:
             metrics = {}
     return {
         "started": record.get("started_at") or "",
@@ -53,10 +53,17 @@ def run_row(run: RunDir, root: Path) -> Optional[Dict[str, Any]]:
         "status": status_of(run, record),
         "duration": record.get("duration_s"),
         "epochs": epochs_of(run, record),
-        "overrides": " ".join(record.get("overrides") or run.overrides()),
+        "overrides": " ".join(record.get("overrides") or _saved_overrides(run)),
         "directory": os.path.relpath(run.root, root) if run.root != root else ".",
         **metrics,
     }
+
+
+def _saved_overrides(run: RunDir) -> List[str]:
+    try:
+        return run.overrides()
+    except ForecastError:
+        return ["(unreadable .hydra/overrides.yaml)"]
 
 
 def run_name_of(run: RunDir) -> str:

@@ -113,6 +113,12 @@ class RunDir:
             raise ForecastError(f"cannot read {self.run_json} ({type(exc).__name__}): it is not a run record") from exc
         if not isinstance(record, dict):
             raise ForecastError(f"cannot read {self.run_json}: it is not a run record (a JSON object)")
+        for key, kinds in RECORD_TYPES.items():
+            if record.get(key) is not None and not _is_a(record[key], kinds):
+                raise ForecastError(
+                    f"{self.run_json}: '{key}' is {type(record[key]).__name__} {record[key]!r:.40}, not "
+                    f"{' or '.join(k.__name__ for k in kinds)}: the file was edited or damaged; train the run again"
+                )
         return record
 
     def status(self) -> Optional[str]:
@@ -148,10 +154,41 @@ class RunDir:
         self.update_record(status=status, ended_at=ended, duration_s=duration, error=error, **fields)
 
     def metrics(self) -> Dict[str, float]:
-        return load_json(self.metrics_json)
+        """metrics.json: metric names and their numbers (null for one that has none); ForecastError otherwise."""
+        try:
+            metrics = load_json(self.metrics_json)
+        except (OSError, ValueError) as exc:
+            raise ForecastError(f"cannot read {self.metrics_json} ({type(exc).__name__}): train the run again") from exc
+        if not isinstance(metrics, dict):
+            raise ForecastError(f"{self.metrics_json} is not a JSON object of metrics: train the run again")
+        for name, value in metrics.items():
+            if value is not None and not _is_a(value, (int, float)):
+                raise ForecastError(
+                    f"{self.metrics_json}: '{name}' is {type(value).__name__} {value!r:.40}, not a number: "
+                    "the file was edited or damaged; train the run again"
+                )
+        return metrics
 
     def write_metrics(self, metrics: Dict[str, float]) -> None:
         write_json_atomic(self.metrics_json, metrics)
+
+
+# the run.json fields that readers use, and their JSON types (any of them may be null)
+RECORD_TYPES = {
+    "status": (str,), "task": (str,), "started_at": (str,), "ended_at": (str,), "error": (str,),
+    "error_kind": (str,), "duration_s": (int, float), "epochs_completed": (int,), "pid": (int,),
+    "overrides": (list,), "resumes": (list,), "data": (dict,), "host": (dict,), "trial": (dict,),
+    "source_run": (str,),
+}  # fmt: skip
+
+
+def _is_a(value: Any, kinds: tuple) -> bool:
+    """isinstance for JSON values: a bool is no number, a list of overrides holds strings."""
+    if isinstance(value, bool) and bool not in kinds:
+        return False
+    if isinstance(value, list) and not all(isinstance(item, (str, dict)) for item in value):
+        return False
+    return isinstance(value, kinds)
 
 
 class SweepDir:
