@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.atomic import write_json_atomic
-from forecast_cli.run.untrusted import check_tree, load_json, load_yaml_data, load_yaml_plain, not_regular
+from forecast_cli.run.untrusted import check_tree, error_name, load_json, load_yaml_data, load_yaml_plain, not_regular
 
 RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
 PLAIN_NAME = re.compile(r"^[\w.\-]+$")
@@ -100,7 +100,7 @@ class RunDir:
         except ForecastError:
             raise
         except Exception as exc:
-            raise ForecastError(f"cannot read {self.overrides_yaml} ({type(exc).__name__}): it is not a list of overrides") from exc
+            raise ForecastError(f"cannot read {self.overrides_yaml} ({error_name(exc)}): it is not a list of overrides") from exc
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise ForecastError(f"cannot read {self.overrides_yaml}: it is not a list of overrides (strings)")
         return entries

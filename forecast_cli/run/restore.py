@@ -13,6 +13,7 @@ from forecast_cli.data.series_scaling import SeriesScaler
 from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import COMPLETED, RunDir
+from forecast_cli.run.untrusted import error_name
 
 
 @dataclass
@@ -112,7 +113,7 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     except ForecastError:
         raise
     except Exception as exc:
-        raise ForecastError(f"cannot read {run.config_yaml} ({type(exc).__name__}): it is not a run's config") from exc
+        raise ForecastError(f"cannot read {run.config_yaml} ({error_name(exc)}): it is not a run's config") from exc
     saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window")
     typed_data = _declared_only(run, DATA.get(name).schema, saved.data, "data")
     try:

@@ -136,6 +136,19 @@ def load_yaml_data(path: Path, limit: int = MAX_RECORD_BYTES):
     return OmegaConf.create(literal(load_yaml_plain(path, limit)))
 
 
+class NotYAML(ValueError):
+    """A run's YAML file that does not parse; named by the parser's own error (ParserError, ScannerError)."""
+
+    def __init__(self, exc: Exception):
+        self.kind = type(exc).__name__
+        super().__init__(f"not YAML: {str(exc).splitlines()[0] if str(exc) else self.kind}")
+
+
+def error_name(exc: BaseException) -> str:
+    """The name a one-line message gives an exception reading a run file."""
+    return exc.kind if isinstance(exc, NotYAML) else type(exc).__name__
+
+
 def load_yaml_plain(path: Path, limit: int = MAX_RECORD_BYTES) -> Any:
     """A YAML file of a run as plain Python data, parsed as OmegaConf parses YAML. Anchors and aliases
     (which no forecast or Hydra file holds, and which can expand a 1 KB file into gigabytes) are refused
@@ -156,7 +169,7 @@ def load_yaml_plain(path: Path, limit: int = MAX_RECORD_BYTES) -> Any:
                 raise ForecastError(f"{path} holds more than {MAX_YAML_EVENTS:,} YAML nodes: it was not written by forecast")
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        raise ValueError(f"not YAML: {str(exc).splitlines()[0]}") from exc
+        raise NotYAML(exc) from exc
 
 
 _INTERPOLATION = re.compile(r"(\\*)\$\{")
