@@ -62,7 +62,7 @@ class OptunaSearch:
             Path(self.sweep_dir).mkdir(parents=True, exist_ok=True)
         storage = studies.open_storage(url)
         seed = self.options["seed"] if self.options["seed"] is not None else int(self.config.get("seed") or 0)
-        study = studies.open_study(self.options, storage, studies.make_sampler(self.options, space, seed))
+        study = studies.open_study(self.options, storage, space, seed)
         log.info("study %s in %s: %d trials so far", study.study_name, url, len(study.trials))
         return study, space
 
