@@ -10,13 +10,13 @@ command in one line (exit 2) before the job trains: a run is never left untracke
 
 import atexit
 import importlib.util
-import sys
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from hydra.experimental.callback import Callback
 
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+from forecast_cli.callback_errors import stop_on_user_error
+from forecast_cli.errors import ForecastError
 
 _active: Optional[Any] = None  # the logger of the job running in this process
 _finish_at_exit = False  # whether the process will finish a logger its job left open
@@ -63,17 +63,16 @@ def chosen_logger(config) -> Optional[Any]:
 class LoggerCallback(Callback):
     """Checks the tracking store before a run or sweep starts, starts the job's logger (`logger=`) when a
     job starts and finishes it when the job ends; a job that exits early (a user error in a single run)
-    is finished when the process exits. Hydra turns a callback's exception into a warning: a logger
-    that cannot start exits here instead."""
+    is finished when the process exits. A logger that cannot start stops the command (callback_errors.py)."""
 
     def on_run_start(self, config, **kwargs) -> None:
-        _exit_on_user_error(_check_reachable, config)
+        stop_on_user_error(_check_reachable, config)
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        _exit_on_user_error(_check_reachable, config)
+        stop_on_user_error(_check_reachable, config)
 
     def on_job_start(self, config, **kwargs) -> None:
-        _exit_on_user_error(_start, config)
+        stop_on_user_error(_start, config)
 
     def on_job_end(self, config, job_return, **kwargs) -> None:
         _finish_active(job_return)
@@ -98,18 +97,6 @@ def _start(config) -> None:
     if not _finish_at_exit:
         atexit.register(_finish_active, None)
         _finish_at_exit = True
-
-
-def _exit_on_user_error(step, config) -> None:
-    try:
-        step(config)
-    except ForecastError as exc:
-        if full_error_requested():
-            import traceback
-
-            traceback.print_exc()
-        report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE)
 
 
 def _finish_active(job_return) -> None:

@@ -85,6 +85,14 @@ def open_storage(url: str):
         ) from exc
 
 
+def trials_so_far(storage, study_name: str) -> int:
+    """The trials of the study in `storage` (0 when there is no such study yet), creating nothing."""
+    try:
+        return storage.get_n_trials(storage.get_study_id_from_name(study_name))
+    except KeyError:
+        return 0
+
+
 def open_study(options: Dict[str, Any], storage, space: SearchSpace, seed: int):
     """The study, created or loaded, its sampler seeded from the seed and the trials the study already
     has: the same seed on a fresh study draws the same trials, while a continued study draws new ones
