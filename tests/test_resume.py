@@ -140,7 +140,10 @@ def test_resume_refuses_completed_runs_and_changed_experiments(data, reference):
     assert result.returncode == 2 and "is already completed: nothing to resume" in result.stderr
     result = run_forecast(["train", f"resume={reference}", "model.units=4"], cwd=root)
     assert result.returncode == 2
-    assert "'model.units' cannot be changed (only trainer.epochs, trainer.verbose can)" in result.stderr
+    assert (
+        "'model.units' cannot be changed (only trainer.epochs, trainer.verbose and where the run connects, "
+        "logger, strategy.tpu, strategy.workers, can)"
+    ) in result.stderr
     result = run_forecast(["train", f"resume={root}"], cwd=root)
     assert result.returncode == 2 and "not a run directory (no run.json)" in result.stderr
     assert (reference / "run.json").read_text() == before

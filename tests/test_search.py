@@ -95,6 +95,7 @@ def test_a_rerun_on_the_same_sweep_directory_continues_the_study(searched, monke
     study = load_study(tmp_path)
     assert [t.number for t in study.trials] == list(range(7))
     assert study.trials[5].state.name == "FAIL" and study.trials[6].state.name == "COMPLETE"
+    assert study.trials[6].params not in [t.params for t in study.trials[:5]]  # not the first trial replayed
     assert sorted(jobs(tmp_path)) == [0, 1, 2, 3, 4, 6]
     assert OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml").trials_by_state == {"complete": 6, "fail": 1}
 
@@ -120,6 +121,29 @@ def test_a_diverged_trial_fails_an_unpromising_one_is_pruned_and_the_search_goes
     assert diverged.record()["error_kind"] == "diverged" and diverged.record()["trial"]["state"] == "fail"
     results = OmegaConf.load(tmp_path / "sweep" / "optimization_results.yaml")
     assert results.trials_by_state == {"complete": 1, "fail": 1, "pruned": 1}
+
+
+@pytest.mark.parametrize("sampler", ["tpe", "random"])
+def test_a_continued_study_draws_new_trials_and_a_fresh_one_the_same(tmp_path, sampler):
+    from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    from forecast_cli.search.space import SearchSpace
+    from forecast_cli.search.study import open_storage, open_study
+
+    options = {"study_name": "forecast", "direction": "minimize", "sampler": sampler, "pruner": "none"}
+    space = SearchSpace({"lr": FloatDistribution(1e-4, 1e-1, log=True), "width": CategoricalDistribution([4, 8, 16])}, [])
+
+    def three_trials(storage_file: str):
+        study = open_study(options, open_storage(f"sqlite:///{tmp_path / storage_file}"), space, seed=42)
+        trials = [study.ask(space.distributions) for _ in range(3)]
+        for trial in trials:
+            study.tell(trial, trial.params["lr"])
+        return [trial.params for trial in trials]
+
+    first, continued = three_trials("a.db"), three_trials("a.db")
+    drawn = [tuple(sorted(params.items())) for params in first + continued]
+    assert len(set(drawn)) == 6  # the second invocation repeats none of the first's parameter sets
+    assert three_trials("b.db") == first  # a fresh study with the same seed draws the same trials
 
 
 MISTAKES = [

@@ -11,6 +11,7 @@ configs declare are then passed as `++data.*`.
 import fnmatch
 import os
 import re
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import List
@@ -18,7 +19,13 @@ from typing import List
 from forecast_cli.cluster import is_chief
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RunDir
-from forecast_cli.run.resume import ALLOWED_OVERRIDES, former_default_pins, saved_overrides
+from forecast_cli.run.resume import (
+    ALLOWED_OVERRIDES,
+    CONNECTION_TARGETS,
+    former_default_pins,
+    names_connection_target,
+    saved_overrides,
+)
 
 GLOB = re.compile(r"^(\+{0,2}experiment)=glob\((.+)\)$")
 _PLAIN_VALUE = re.compile(r"^[\w/.\-]+$")
@@ -116,7 +123,9 @@ def _quoted(value: str) -> str:
 
 
 def resume_args(args: List[str]) -> List[str]:
-    """Replace `resume=DIR` by the run's own overrides and point Hydra's run directory at DIR."""
+    """Replace `resume=DIR` by the run's own overrides and point Hydra's run directory at DIR. The run's
+    connection targets (a logger, a TPU or worker address) are left out: only the command line names
+    where a resumed run connects."""
 
     resumes = [a for a in args if override_key(a) == "resume"]
     if not resumes:
@@ -129,17 +138,30 @@ def resume_args(args: List[str]) -> List[str]:
     others = [a for a in args if a not in resumes]
     for arg in others:
         key = override_key(arg)
-        if not arg.startswith("-") and not key.startswith("hydra.") and key not in ALLOWED_OVERRIDES:
+        may_change = key in ALLOWED_OVERRIDES or names_connection_target(key)
+        if not arg.startswith("-") and not key.startswith("hydra.") and not may_change:
             raise ForecastError(
-                f"resume= continues the run with its own config: '{key}' cannot be changed "
-                f"(only {', '.join(ALLOWED_OVERRIDES)} can); start a new run instead"
+                f"resume= continues the run with its own config: '{key}' cannot be changed (only "
+                f"{', '.join(ALLOWED_OVERRIDES)} and where the run connects, {', '.join(CONNECTION_TARGETS)}, can); "
+                "start a new run instead"
             )
     given = {override_key(a) for a in others}
     saved = [o for o in saved_overrides(run) if override_key(o) != "resume" and override_key(o) not in given]
+    _note_unused_targets(sorted({override_key(o) for o in saved if names_connection_target(override_key(o))}))
+    saved = [o for o in saved if not names_connection_target(override_key(o))]
     named = given | {override_key(o) for o in saved}
     saved += [pin for pin in former_default_pins(run) if override_key(pin) not in named]
     directory = _quoted(str(run.root))
     return [*saved, *others, f"resume={directory}", f"hydra.run.dir={directory}"]
+
+
+def _note_unused_targets(keys: List[str]) -> None:
+    """Say that the run's own logger (or address) is not used, so that an untracked resume is no surprise."""
+    if keys:
+        sys.stderr.write(
+            f"forecast: warning: not using the run's saved {', '.join(keys)}: a resume connects only where its "
+            "command line says (e.g. resume=DIR logger=mlflow logger.tracking_uri=URI)\n"
+        )
 
 
 def worker_args(args: List[str], composed: list) -> List[str]:

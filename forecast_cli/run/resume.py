@@ -2,8 +2,9 @@
 
 The command line of a resume is rewritten in `commands/rewrite.py`: the run is recomposed from its
 own overrides (`.hydra/overrides.yaml`) and must give back its saved `config.yaml`, so it continues
-exactly the experiment it started. Only ALLOWED_OVERRIDES may be given next to `resume=`. The checks
-read the checkpoint's small state record only; the job loads its arrays once. No TensorFlow here.
+exactly the experiment it started. Only ALLOWED_OVERRIDES and CONNECTION_TARGETS may be given next to
+`resume=`. The checks read the checkpoint's small state record only; the job loads its arrays once. No
+TensorFlow here.
 """
 
 import os
@@ -16,6 +17,11 @@ from forecast_cli.run.layout import COMPLETED, RUNNING, RunDir
 from forecast_cli.run.lock import lock_holder
 
 ALLOWED_OVERRIDES = ("trainer.epochs", "trainer.verbose")
+# Keys that choose where a process connects or what it creates outside the run (a tracking server, a
+# database, a TPU or worker address). A resume takes them from its own command line only: the run's
+# saved ones are never composed nor compared, so a resumed run logs only where `logger=...` typed next
+# to `resume=` says, and a run directory (data) cannot make its reader contact a host.
+CONNECTION_TARGETS = ("logger", "strategy.tpu", "strategy.workers")
 _KEY = re.compile(r"^[+~]{0,2}([A-Za-z_][\w.]*|[A-Za-z_][\w/]*)(@[\w.]+)?(=|$)")
 
 
@@ -38,6 +44,12 @@ def saved_overrides(run: RunDir) -> List[str]:
                 "start a new run"
             )
     return entries
+
+
+def names_connection_target(key: str) -> bool:
+    """`logger`, `logger.tracking_uri`, `logger@x`, `strategy.tpu`, ... (a key without its +/~ prefix)."""
+    key = key.split("@", 1)[0].replace("/", ".")
+    return any(key == target or key.startswith(f"{target}.") for target in CONNECTION_TARGETS)
 
 
 def former_default_pins(run: RunDir) -> List[str]:
@@ -143,7 +155,9 @@ def _check_same_config(run: RunDir, cfg) -> None:
     saved = _with_derived_defaults(_flatten(run.saved_config_plain()))
     now = _with_derived_defaults(_flatten(OmegaConf.to_container(cfg, resolve=True)))
     ignored = {"resume", *ALLOWED_OVERRIDES}
-    differing = sorted(k for k in set(saved) | set(now) if k not in ignored and saved.get(k) != now.get(k))
+    differing = sorted(
+        k for k in set(saved) | set(now) if k not in ignored and not names_connection_target(k) and saved.get(k) != now.get(k)
+    )
     if differing:
         key = differing[0]
         raise ForecastError(

@@ -85,13 +85,24 @@ def open_storage(url: str):
         ) from exc
 
 
-def open_study(options: Dict[str, Any], storage, sampler):
+def trials_so_far(storage, study_name: str) -> int:
+    """The trials of the study in `storage` (0 when there is no such study yet), creating nothing."""
+    try:
+        return storage.get_n_trials(storage.get_study_id_from_name(study_name))
+    except KeyError:
+        return 0
+
+
+def open_study(options: Dict[str, Any], storage, space: SearchSpace, seed: int):
+    """The study, created or loaded, its sampler seeded from the seed and the trials the study already
+    has: the same seed on a fresh study draws the same trials, while a continued study draws new ones
+    instead of replaying its first (the seed alone restarts the sampler's random stream)."""
     import optuna
 
     study = optuna.create_study(
         study_name=str(options["study_name"]),
         storage=storage,
-        sampler=sampler,
+        sampler=make_sampler(options, space, seed),
         pruner=make_pruner(options),
         direction=options["direction"],
         load_if_exists=True,
@@ -101,4 +112,7 @@ def open_study(options: Dict[str, Any], storage, sampler):
             f"study {study.study_name} in {options.get('storage') or 'the sweep directory'} was created to "
             f"{study.direction.name.lower()}: give hydra.sweeper.direction={study.direction.name.lower()} or another study_name"
         )
+    done = len(study.get_trials(deepcopy=False))
+    if done:
+        study.sampler = make_sampler(options, space, (seed + done) % 2**32)
     return study

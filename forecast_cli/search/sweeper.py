@@ -20,6 +20,7 @@ from omegaconf import OmegaConf
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
 from forecast_cli.run.atomic import write_text_atomic
 from forecast_cli.run.layout import COMPLETED, RunDir
+from forecast_cli.run.sweep import job_dirs
 from forecast_cli.search import study as studies
 from forecast_cli.search.space import SearchSpace, as_integer_where_the_key_is, parse_search_space, sample_points
 
@@ -58,13 +59,28 @@ class OptunaSearch:
         space = parse_search_space(self.options.get("params") or {}, arguments)
         self.check_composes(space)
         url = studies.storage_url(self.options, self.sweep_dir)
-        if not self.options.get("storage"):
+        if self.options.get("storage") or (Path(self.sweep_dir) / studies.STORAGE_FILE).exists():
+            storage = studies.open_storage(url)
+            self.refuse_jobs_in_the_way(studies.trials_so_far(storage, str(self.options["study_name"])))
+        else:  # checked before the storage file is created in the sweep directory
+            self.refuse_jobs_in_the_way(0)
             Path(self.sweep_dir).mkdir(parents=True, exist_ok=True)
-        storage = studies.open_storage(url)
+            storage = studies.open_storage(url)
         seed = self.options["seed"] if self.options["seed"] is not None else int(self.config.get("seed") or 0)
-        study = studies.open_study(self.options, storage, studies.make_sampler(self.options, space, seed))
+        study = studies.open_study(self.options, storage, space, seed)
         log.info("study %s in %s: %d trials so far", study.study_name, url, len(study.trials))
         return study, space
+
+    def refuse_jobs_in_the_way(self, next_trial: int) -> None:
+        """The study's next trials write job directories <number>_<name>: none of them may exist already
+        (jobs of another study or search in this sweep directory would be written over)."""
+        taken = job_dirs(Path(self.sweep_dir), next_trial)
+        if taken:
+            raise ForecastError(
+                f"hydra.sweep.dir={self.sweep_dir} already holds {taken[0]}, where trial {next_trial} of study "
+                f"{self.options['study_name']} would go: it belongs to another search; give a new hydra.sweep.dir "
+                "(or the study_name and storage of that search to continue it)"
+            )
 
     def check_composes(self, space: SearchSpace) -> None:
         """Every choice and both ends of every interval compose into a valid job config."""
