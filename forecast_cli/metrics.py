@@ -93,8 +93,9 @@ def error_sums(actual, forecast, columns: int = 1) -> Dict[str, "np.ndarray"]:
     forecast = np.asarray(forecast, dtype=np.float64).reshape(-1, columns)
     abs_error = np.abs(forecast - actual)
     magnitude = np.abs(actual) + np.abs(forecast)
-    # a 0/0 term (actual and forecast both 0) is a perfect forecast: it counts 0
-    symmetric = np.divide(2.0 * abs_error, magnitude, out=np.zeros_like(abs_error), where=magnitude > 0)
+    # a 0/0 term (actual and forecast both 0) is a perfect forecast: it counts 0; a NaN or inf one is NaN
+    with np.errstate(invalid="ignore"):
+        symmetric = np.divide(2.0 * abs_error, magnitude, out=np.zeros_like(abs_error), where=magnitude != 0)
     return {
         "count": np.full(columns, float(len(actual))),
         "abs": abs_error.sum(axis=0),
@@ -122,7 +123,8 @@ def metrics_from_sums(sums: Dict[str, "np.ndarray"]) -> Dict[str, float]:
 
 def point_metrics(actual, forecast) -> Dict[str, float]:
     """MAE, RMSE, MAPE and sMAPE of forecasts against actuals of any (equal) shape, in float64.
-    MAPE divides by max(|A|, 1e-7); sMAPE is the mean of 200 |F - A| / (|A| + |F|), 0 where A = F = 0."""
+    MAPE divides by max(|A|, 1e-7); sMAPE is the mean of 200 |F - A| / (|A| + |F|), 0 where A = F = 0
+    (NaN when any term is NaN or infinite: a NaN forecast is no perfect score)."""
     return metrics_from_sums(error_sums(actual, forecast))
 
 

@@ -19,15 +19,18 @@ if TYPE_CHECKING:
 
 SERIES_METRICS = ("real_mae", "real_rmse", "real_smape", "mase", "naive_smape", "naive_mase")
 PANEL_METRICS = SERIES_METRICS + ("owa", "mase_undefined_series")  # the averages over series of a split
+SCALED_METRICS = ("mase", "naive_mase")  # NaN where a series' in-sample naive error is 0: undefined, not wrong
 
 
 def smape_terms(actual: "np.ndarray", forecast: "np.ndarray") -> "np.ndarray":
-    """200 |F - A| / (|A| + |F|) elementwise, 0 where both are 0."""
+    """200 |F - A| / (|A| + |F|) elementwise, 0 where both are 0, NaN where either is NaN or infinite."""
     import numpy as np
 
     actual, forecast = np.asarray(actual, np.float64), np.asarray(forecast, np.float64)
     magnitude = np.abs(actual) + np.abs(forecast)
-    return np.divide(200.0 * np.abs(forecast - actual), magnitude, out=np.zeros_like(magnitude), where=magnitude > 0)
+    with np.errstate(invalid="ignore"):  # inf / inf: NaN, as wanted
+        terms = np.divide(200.0 * np.abs(forecast - actual), magnitude, out=np.zeros_like(magnitude), where=magnitude != 0)
+    return terms
 
 
 def mase_scale(insample: "np.ndarray", season: int) -> float:
@@ -133,15 +136,17 @@ def score_series(
 
 
 def aggregate(scores: Dict[str, "np.ndarray"]) -> Dict[str, Any]:
-    """Means over the series that have windows (NaN MASEs skipped and counted), and OWA."""
+    """Means over the series that have windows (MASEs undefined by a zero in-sample naive error skipped and
+    counted; any other NaN makes its mean NaN), and OWA."""
     import numpy as np
 
     scored = scores["windows"] > 0
     result: Dict[str, Any] = {"series": int(scored.sum())}
     for name in SERIES_METRICS:
         values = scores[name][scored]
-        finite = np.isfinite(values)
-        result[name] = float(values[finite].mean()) if finite.any() else float("nan")
+        if name in SCALED_METRICS:
+            values = values[np.isfinite(values)]
+        result[name] = float(values.mean()) if len(values) else float("nan")
     result["owa"] = owa(result["real_smape"], result["mase"], result["naive_smape"], result["naive_mase"])
     undefined = int((~np.isfinite(scores["mase"][scored])).sum())
     if undefined:

@@ -149,7 +149,9 @@ def old_run(tmp_path) -> Path:
     "args, message",
     [
         (["run=nowhere", "name=m"], "run directory not found: nowhere"),
-        (["name=m", "version=0"], "version must be >= 1, got 0"),
+        (["name=m", "version=0"], "version must be between 1 and 9223372036854775807 (TF Serving reads it as a 64-bit integer), got 0"),
+        (["name=m", "version=9223372036854775808"], "version must be between 1 and 9223372036854775807"),
+        (["name=" + "m" * 256], "name must be at most 255 characters (a directory name), got 256"),
         (["name=../m"], "name must be one directory name"),
         (["name=m", "run=empty"], "is not a run or sweep directory"),
         (["name=m", "run=."], ". is a sweep directory: export one of its runs, e.g. run="),
@@ -160,6 +162,24 @@ def test_mistakes_are_one_line_and_write_nothing(old_run, args, message):
     result = run_forecast(["export", f"run={old_run}", *args, "dir=out"], cwd=old_run.parent)
     assert message in one_error_line(result)
     assert not (old_run.parent / "out").exists()
+
+
+def test_a_dir_that_is_a_file_or_a_model_past_the_last_version_is_refused(old_run):
+    (old_run.parent / "a_file").write_text("kept\n")
+    (old_run.parent / "out" / "m" / "9223372036854775807").mkdir(parents=True)
+
+    onto_file = run_forecast(["export", f"run={old_run}", "name=m", "dir=a_file"], cwd=old_run.parent)
+    past_last = run_forecast(["export", f"run={old_run}", "name=m", "dir=out"], cwd=old_run.parent)
+
+    assert onto_file.returncode == 2
+    assert one_error_line(onto_file) == "forecast: error: a_file is a file, not a directory: give another dir="
+    assert (old_run.parent / "a_file").read_text() == "kept\n"
+    assert past_last.returncode == 2
+    assert one_error_line(past_last) == (
+        "forecast: error: out/m already holds version 9223372036854775807, the largest TF Serving reads "
+        "(9223372036854775807): give another name= or dir="
+    )
+    assert [p.name for p in (old_run.parent / "out" / "m").iterdir()] == ["9223372036854775807"]
 
 
 def test_a_run_that_did_not_complete_is_refused(old_run):

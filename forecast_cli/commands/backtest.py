@@ -50,7 +50,7 @@ def backtest_job(cfg) -> None:
     from forecast_cli.forecaster.backtest import backtest_metrics, run_backtest
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
-    from forecast_cli.run.atomic import write_json_atomic
+    from forecast_cli.run.atomic import undefined_as_null, write_json_atomic
     from forecast_cli.run.restore import restore_run
 
     (run,) = find_runs([Path(cfg.run)])
@@ -75,8 +75,9 @@ def backtest_job(cfg) -> None:
     metrics = backtest_metrics(backtest, {c: train_real[:, j] for j, c in enumerate(spec.label_columns)}, season)
     row_offset = prepared.split_ranges[cfg.split][0] if prepared.single_series_by_time else None
     write_backtest_csv(target.backtest_csv, backtest, split, row_offset)
-    write_json_atomic(target.metrics_json, {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride),
-                                            "origins": int(len(backtest.origins)), "season": season, **metrics})
+    summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": int(len(backtest.origins)),
+               "season": season, **metrics}
+    write_json_atomic(target.metrics_json, undefined_as_null(summary))  # MASE of a constant in-sample series
     from forecast_cli.plots import plot_backtest_origins, plot_error_by_step
 
     plot_error_by_step(target.error_by_step_png, backtest, f"{run.root.name}: {cfg.split}, {len(backtest.origins)} origins")
@@ -113,7 +114,7 @@ def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: i
     import dataclasses
 
     from forecast_cli.forecaster.panel import backtest_split, score_forecasts
-    from forecast_cli.run.atomic import write_atomic, write_csv_atomic, write_json_atomic
+    from forecast_cli.run.atomic import undefined_as_null, write_atomic, write_csv_atomic, write_json_atomic
 
     if cfg.season:
         prepared = dataclasses.replace(prepared, season=int(cfg.season))
@@ -124,7 +125,7 @@ def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: i
     write_csv_atomic(target.metrics_by_series_csv, rows)
     summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": int(len(result.series)),
                "season": prepared.season, **averages}
-    write_json_atomic(target.metrics_json, summary)
+    write_json_atomic(target.metrics_json, undefined_as_null(summary))  # MASE, OWA where the naive error is 0
     record = backtest_record(cfg, run, prepared, plan, horizon, len(result.series), prepared.season)
     record["data"]["series"] = len(prepared.series.ids)
     write_json_atomic(target.run_json, record)

@@ -10,8 +10,16 @@ from omegaconf import OmegaConf
 from forecast_cli.commands.help import register_help_resolver
 from forecast_cli.commands.precheck import check_overrides, prints_job_config_only
 from forecast_cli.config_store import register_schemas, store_command_schema
-from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, full_error_requested, report_user_error
+from forecast_cli.errors import (
+    USER_ERROR_EXIT_CODE,
+    ForecastError,
+    TrainingDiverged,
+    full_error_requested,
+    report_user_error,
+)
 from forecast_cli.run.layout import PLAIN_NAME, RunDir, find_runs, name_in_dir
+
+DIVERGED_EXIT_CODE = 1  # as `forecast train` exits on a diverged run
 
 
 class Command(Protocol):
@@ -99,14 +107,15 @@ class OneRunCommand(HydraCommand):
 
 
 def exit_on_user_error(job: Callable[[Any], None], cfg) -> None:
-    """Run a Hydra job; a ForecastError is one line on stderr and exit 2 (HYDRA_FULL_ERROR=1: raised)."""
+    """Run a Hydra job; a ForecastError is one line on stderr and exit 2, non-finite outputs
+    (TrainingDiverged) one line and exit 1, as training reports them (HYDRA_FULL_ERROR=1: raised)."""
     try:
         job(cfg)
-    except ForecastError as exc:
+    except (ForecastError, TrainingDiverged) as exc:
         if full_error_requested():
             raise
         report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE)
+        sys.exit(USER_ERROR_EXIT_CODE if isinstance(exc, ForecastError) else DIVERGED_EXIT_CODE)
 
 
 def plain_run_name(run: str) -> str:

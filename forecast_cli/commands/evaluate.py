@@ -16,7 +16,8 @@ from omegaconf import MISSING, OmegaConf
 from forecast_cli.commands.base import HydraCommand, exit_on_user_error
 from forecast_cli.commands.rewrite import saved_run_data_overrides
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError, report_user_error, require
-from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
+from forecast_cli.forecaster.finite import require_finite_metrics
+from forecast_cli.run.atomic import undefined_as_null, write_csv_atomic, write_json_atomic
 from forecast_cli.run.layout import RunDir, SweepDir, find_runs, utc_now
 
 log = logging.getLogger("forecast.evaluate")
@@ -75,6 +76,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
         computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
         metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
+        require_finite_metrics(metrics, f"the metrics of {run.root}")  # a panel's forecasts are checked as made
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
@@ -91,7 +93,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         "metrics": metrics,
         "max_abs_diff_vs_training": max(differences.values()) if differences else None,
     }
-    write_json_atomic(run.evaluation_json, result)
+    write_json_atomic(run.evaluation_json, undefined_as_null(result))  # a panel's MASE, OWA with a zero naive error
     return result
 
 

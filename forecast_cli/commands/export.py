@@ -28,6 +28,8 @@ from forecast_cli.run.restore import check_completed
 log = logging.getLogger("forecast.export")
 CONFIG_NAME = "export"
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+NAME_MAX = 255  # bytes of one directory name (ext4, xfs, APFS)
+MAX_VERSION = 2**63 - 1  # TF Serving reads a version directory's name as an int64
 
 
 @dataclass
@@ -46,7 +48,14 @@ class ExportConfig:
             f"must be one directory name of letters, digits, '.', '_' and '-' starting with a letter or digit, "
             f"got '{self.name}'",
         )
-        require(self.version is None or self.version >= 1, "version", f"must be >= 1, got {self.version}")
+        require(
+            len(self.name) <= NAME_MAX, "name", f"must be at most {NAME_MAX} characters (a directory name), got {len(self.name)}"
+        )
+        require(
+            self.version is None or 1 <= self.version <= MAX_VERSION,
+            "version",
+            f"must be between 1 and {MAX_VERSION} (TF Serving reads it as a 64-bit integer), got {self.version}",
+        )
 
 
 @dataclass
@@ -64,9 +73,15 @@ def export_target(cfg) -> Target:
         raise ForecastError(f"{cfg.run} is a sweep directory: export one of its runs, e.g. run={runs[0].root}")
     check_completed(run, cfg.allow_incomplete)
     exports = ExportDir(cfg.dir, cfg.name)
-    if exports.model_dir.exists() and not exports.model_dir.is_dir():
-        raise ForecastError(f"{exports.model_dir} is a file, not a model directory: give another dir= or name=")
+    for directory, key in ((exports.root, "dir"), (exports.model_dir, "name")):
+        if directory.exists() and not directory.is_dir():
+            raise ForecastError(f"{directory} is a file, not a directory: give another {key}=")
     version = cfg.version or exports.next_version()
+    if version > MAX_VERSION:
+        raise ForecastError(
+            f"{exports.model_dir} already holds version {version - 1}, the largest TF Serving reads ({MAX_VERSION}): "
+            "give another name= or dir="
+        )
     if version in exports.versions():
         raise ForecastError(
             f"{exports.version_dir(version)} already exists and is never overwritten: give another version= "
@@ -94,12 +109,14 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     """Write the version; return its directory and the signature's input and output shapes."""
     import numpy as np
 
+    from forecast_cli.forecaster.finite import require_finite_forecast
     from forecast_cli.run.restore import restore_run
     from forecast_cli.run.serving import (
         INPUT_NAME,
         OUTPUT_NAME,
         SERIES_INPUT_NAME,
         SIGNATURE,
+        output_columns,
         per_series_archive,
         raw_unit_archive,
     )
@@ -111,7 +128,12 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     import tensorflow as tf
 
     exports, final = target.exports, target.exports.version_dir(target.version)
-    staging = exports.staging_dir(target.version)
+    try:
+        staging = exports.staging_dir(target.version)
+    except OSError as exc:
+        raise ForecastError(
+            f"cannot create the version under {exports.model_dir} ({exc.strerror}): give a dir= you can write"
+        ) from exc
     try:
         if restored.series_scaler is None:
             archive = raw_unit_archive(model, restored.scaler, prepared.spec)
@@ -126,6 +148,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
         loaded = tf.saved_model.load(str(staging))  # referenced while its signature runs (STACK.md)
         signature = loaded.signatures[SIGNATURE]
         answer = signature(**{k: tf.constant(v) for k, v in inputs.items()})[OUTPUT_NAME].numpy()
+        require_finite_forecast(answer, output_columns(prepared.spec), "the exported model's answer to its example")
         request = {"signature_name": SIGNATURE, "instances": instances}
         write_json_atomic(exports.example_request_json(staging), request)
         response = {"predictions": answer.astype(np.float64).tolist()}

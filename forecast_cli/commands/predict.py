@@ -38,8 +38,9 @@ class PredictConfig:
 def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from forecast_cli.data.prepare import check_same_columns, data_spec
-    from forecast_cli.forecaster.future import predict_future, series_history
+    from forecast_cli.data.prepare import check_fits_float32, check_same_columns, data_spec
+    from forecast_cli.forecaster.finite import require_finite_forecast
+    from forecast_cli.forecaster.future import future_of, predict_future, series_history
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
     from forecast_cli.run.restore import restore_run
@@ -49,6 +50,7 @@ def predict_job(cfg) -> None:
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
     series = restored.load_series(1)  # series_history checks the rows it needs
     check_same_columns(series, restored.scaler)
+    check_fits_float32(series, restored.scaler)
     if series.is_panel:
         return predict_panel_job(cfg, run, restored, series, target)
     spec = data_spec(restored.config.window, restored.data, series)
@@ -56,9 +58,11 @@ def predict_job(cfg) -> None:
     history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
     horizon = int(cfg.horizon or plan.direct_steps)
     plan.check_horizon(horizon)  # before loading TensorFlow: a refused horizon costs one line
+    future_of(history, horizon)  # as the horizon: a forecast past the last timestamp costs one line before TensorFlow
     model = restored.load_model()
     forward = inference_function(model)
     prediction = predict_future(lambda x: forward(x).numpy(), restored.scaler, plan, history, horizon, series.time_features)
+    require_finite_forecast(prediction.values, prediction.label_columns, f"the {horizon}-step forecast")
     rows = prediction_rows(prediction)
     from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
 
@@ -85,6 +89,7 @@ def predict_job(cfg) -> None:
 def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) -> None:
     """Every series' next `horizon` steps: predictions.csv holds one row per (series, step)."""
     from forecast_cli.data.panel import left_out_record, shown
+    from forecast_cli.forecaster.finite import require_finite_forecast
     from forecast_cli.forecaster.panel import predict_panel, prediction_frame
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
@@ -98,6 +103,7 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
     prediction = predict_panel(
         lambda x: forward(x).numpy(), plan, series, restored.scaler, restored.series_scaler, horizon, frequency
     )
+    require_finite_forecast(prediction.values, prediction.label_columns, f"the {horizon}-step forecast")
     for why, ids in prediction.left_out.items():
         log.warning("%d series left out (%s): %s", len(ids), why.replace("_", " "), shown(ids))
     frame = prediction_frame(prediction)

@@ -1,7 +1,13 @@
 """The timestamps of a series: the frequency they step by (inferred at training and recorded in
-run.json) and the timestamps that continue them past the end of the data."""
+run.json), the timestamps that continue them past the end of the data, and the range they must stay in.
 
-from typing import TYPE_CHECKING, Optional
+Timestamps are datetime64[ns] end to end (pandas' default unit), which holds 1677-09-21 00:12:43 to
+2262-04-11 23:47:16: a date outside that range is refused where it is read or forecast, since converting
+it to nanoseconds would silently wrap it around (2300-01-01 became 1715-06-13)."""
+
+from typing import TYPE_CHECKING, Callable, Optional
+
+from forecast_cli.errors import ForecastError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,13 +43,47 @@ def infer_frequency(dates: "np.ndarray") -> Optional[str]:
     return pd.tseries.frequencies.to_offset(step).freqstr
 
 
+def nanosecond_range() -> str:
+    import pandas as pd
+
+    return f"{pd.Timestamp.min:%Y-%m-%d %H:%M:%S} to {pd.Timestamp.max:%Y-%m-%d %H:%M:%S}"
+
+
+def to_nanoseconds(dates, place: Callable[[int], str]) -> "np.ndarray":
+    """`dates` (datetime64 of any unit, a Series or an index) as datetime64[ns]; a ForecastError naming
+    `place(row)` of the first date outside the nanosecond range."""
+    import numpy as np
+    import pandas as pd
+
+    index = pd.DatetimeIndex(dates)
+    outside = np.flatnonzero((index < pd.Timestamp.min) | (index > pd.Timestamp.max))
+    if len(outside):
+        row = int(outside[0])
+        raise ForecastError(
+            f"{place(row)} is {index[row]}, the first of {len(outside)} dates outside the range this tool holds "
+            f"({nanosecond_range()}, pandas' nanosecond timestamps): correct the dates or remove those rows"
+        )
+    return index.as_unit("ns").to_numpy()
+
+
 def future_timestamps(last, frequency: str, steps: int) -> "pd.DatetimeIndex":
-    """The `steps` timestamps after `last`, one `frequency` apart (calendar-aware: 'MS' steps by month)."""
+    """The `steps` timestamps after `last`, one `frequency` apart (calendar-aware: 'MS' steps by month);
+    a ForecastError when the last of them would leave the nanosecond range."""
     import pandas as pd
 
     offset = pd.tseries.frequencies.to_offset(frequency)
-    start = pd.Timestamp(last)
-    return pd.DatetimeIndex([start + offset * k for k in range(1, steps + 1)])
+    start = pd.Timestamp(last).as_unit("us")  # microseconds reach the year 294,000: no overflow while stepping
+    try:
+        end = start + offset * steps
+    except (OverflowError, pd.errors.OutOfBoundsDatetime):
+        end = None
+    if end is None or end > pd.Timestamp.max:
+        raise ForecastError(
+            f"a forecast of {steps} steps of '{frequency}' after {pd.Timestamp(last)} would reach past "
+            f"{pd.Timestamp.max:%Y-%m-%d %H:%M:%S}, the last date this tool holds ({nanosecond_range()}, pandas' "
+            "nanosecond timestamps): lower horizon"
+        )
+    return pd.DatetimeIndex([start + offset * k for k in range(1, steps + 1)]).as_unit("ns")
 
 
 def format_timestamps(index: "pd.DatetimeIndex") -> list:

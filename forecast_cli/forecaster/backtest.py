@@ -10,6 +10,7 @@ import numpy as np
 from forecast_cli.data.scaling import Scaler
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import forecast_windows
+from forecast_cli.forecaster.finite import require_finite_forecast
 from forecast_cli.forecaster.plan import ForecastPlan
 
 
@@ -65,13 +66,15 @@ def run_backtest(
         return values[origins[:, None] + np.arange(first, first + count)][:, :, derived]
 
     forecast_scaled = forecast_windows(forward, plan, windows, horizon, derived_future if derived else None)
+    forecast = scaler.inverse_transform(forecast_scaled.astype(np.float64), spec.label_columns)
+    require_finite_forecast(forecast, spec.label_columns, "the backtest's forecast")
     actual_scaled = values[origins[:, None] + np.arange(horizon)][:, :, spec.label_indices]  # [origins, horizon, labels]
     return Backtest(
         columns=list(spec.label_columns),
         origins=origins,
         forecast_scaled=forecast_scaled.astype(np.float64),
         actual_scaled=actual_scaled.astype(np.float64),
-        forecast=scaler.inverse_transform(forecast_scaled.astype(np.float64), spec.label_columns),
+        forecast=forecast,
         actual=scaler.inverse_transform(actual_scaled.astype(np.float64), spec.label_columns),
     )
 

@@ -60,6 +60,14 @@ def series_history(series: SeriesData, input_width: int, recorded_frequency: Opt
     return History(values=values, columns=list(series.columns), timestamps=dates, frequency=frequency)
 
 
+def future_of(history: History, horizon: int):
+    """The DatetimeIndex of the `horizon` rows after `history` (None without dates); a ForecastError
+    when they would leave the range of timestamps."""
+    if history.timestamps is None:
+        return None
+    return future_timestamps(history.timestamps[-1], history.frequency, horizon)
+
+
 def predict_future(
     forward: Callable[[np.ndarray], np.ndarray],
     scaler: Scaler,
@@ -81,9 +89,7 @@ def predict_future(
             f"(row {len(history.values) - spec.input_width + row}, column '{history.columns[column]}'): clean the file "
             "or set data.missing=ffill|interpolate|drop"
         )
-    future = None
-    if history.timestamps is not None:
-        future = future_timestamps(history.timestamps[-1], history.frequency, horizon)
+    future = future_of(history, horizon)
     window = scaler.transform(last)[None].astype(np.float32)  # [1, input_width, columns]
     scaled = forecast_windows(forward, plan, window, horizon, _derived_future(plan, scaler, future, time_features))
     values = scaler.inverse_transform(scaled[0].astype(np.float64), spec.label_columns)

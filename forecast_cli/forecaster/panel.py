@@ -15,6 +15,7 @@ from forecast_cli.data.panel import series_positions_of_windows
 from forecast_cli.data.series_index import append_window_index, has_series_index
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import CHUNK
+from forecast_cli.forecaster.finite import require_finite_forecast
 from forecast_cli.metrics import MetricAccumulator
 from forecast_cli.metrics_competition import SeriesScores, aggregate, mase_scale, naive_source_rows, series_rows
 
@@ -63,6 +64,7 @@ def forecast_split(forward: Callable[[np.ndarray], np.ndarray], prepared, split:
         outputs = np.asarray(forward(inputs))
         scaled_labels = part.values[starts[:, None] + label_offsets][:, :, labels]
         forecast = prepared.to_real(outputs.astype(np.float64), series, spec.label_columns)
+        require_finite_forecast(forecast, spec.label_columns, f"the model's forecast of the {split} windows")
         origin = window_rows + spec.input_width  # first row the window does not observe
         actual, naive = _actual_and_naive(raw, starts_of_series, series, label_rows, origin, labels, prepared.season)
         yield SplitForecast(split, series, label_rows, actual, forecast, naive, scaled=(scaled_labels, outputs))
@@ -140,6 +142,7 @@ def backtest_split(forward, plan, prepared, split: str, horizon: int, stride: in
     windows = part.values[origins[:, None] + np.arange(-spec.input_width, 0)]  # [origins, input_width, columns]
     scaled = forecast_windows(forward, plan, windows, horizon)  # [origins, horizon, n_labels]
     forecast = prepared.to_real(scaled, series, spec.label_columns)
+    require_finite_forecast(forecast, spec.label_columns, f"the backtest's forecast of the {split} split")
     label_rows = origin_rows[:, None] + np.arange(horizon)
     raw, starts_of_series = _concatenated(prepared.series.segments)
     labels = list(spec.label_indices)
@@ -187,6 +190,11 @@ def predict_panel(forward, plan, series_data, scaler, series_scaler, horizon: in
             f"none of the {len(ids)} series can be forecast: {len(unknown)} are not among the run's series "
             f"(series_scaler.json) and {len(short)} have fewer rows than window.input_width ({spec.input_width})"
         )
+    timestamps = None
+    if series_data.timestamps is not None:
+        if frequency is None:
+            raise ForecastError("cannot tell the data's frequency from its timestamps: give series of at least two rows")
+        timestamps = [future_timestamps(series_data.timestamps[i][-1], frequency, horizon) for i in kept]
     windows = np.stack([series_data.segments[i][-spec.input_width :] for i in kept])  # [series, input_width, columns], raw
     bad = ~np.isfinite(windows)
     if bad.any():
@@ -205,11 +213,6 @@ def predict_panel(forward, plan, series_data, scaler, series_scaler, horizon: in
     else:
         scaled = scaler.transform(windows).astype(np.float32)
         values = scaler.inverse_transform(forecast_windows(forward, plan, scaled, horizon).astype(np.float64), spec.label_columns)
-    timestamps = None
-    if series_data.timestamps is not None:
-        if frequency is None:
-            raise ForecastError("cannot tell the data's frequency from its timestamps: give series of at least two rows")
-        timestamps = [future_timestamps(series_data.timestamps[i][-1], frequency, horizon) for i in kept]
     return PanelPrediction(
         ids=[ids[i] for i in kept],
         timestamps=timestamps,

@@ -4,6 +4,7 @@ import csv
 import errno
 import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -32,7 +33,21 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False, default=str) + "\n")
+    """JSON as RFC 8259 defines it: a NaN or infinity is a ValueError (a bug: results are checked finite
+    before they are written, and undefined figures go through `undefined_as_null`)."""
+    write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False, default=str, allow_nan=False) + "\n")
+
+
+def undefined_as_null(payload: Any) -> Any:
+    """`payload` with every NaN float as None (JSON null): for figures undefined by their definition (the
+    MASE of a series whose in-sample naive error is 0), once the values they come from are checked finite."""
+    if isinstance(payload, dict):
+        return {key: undefined_as_null(value) for key, value in payload.items()}
+    if isinstance(payload, (list, tuple)):
+        return [undefined_as_null(value) for value in payload]
+    if isinstance(payload, float) and math.isnan(payload):
+        return None
+    return payload
 
 
 def rows_to_csv(rows: List[Dict[str, Any]]) -> str:

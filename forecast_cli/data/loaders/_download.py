@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
+from forecast_cli.data.loaders._data_file import regular_file
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.provenance import sha256_file
 
@@ -45,10 +46,7 @@ def user_file_or_fetch(
 ) -> Path:
     """`data.path` when the user gave one (it must exist), else the cached download of `url`."""
     if path is not None:
-        local = Path(path).expanduser()
-        if not local.is_file():
-            raise ForecastError(f"data file not found: {local} (set data.path= to {described})")
-        return local
+        return regular_file(Path(path).expanduser(), described)
     return fetch(url, filename, cache_dir(cache), sha256)
 
 

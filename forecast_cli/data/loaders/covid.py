@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Optional
 
 from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders._data_file import open_data, regular_file
 from forecast_cli.data.loaders.base import DataConfig, file_series
 from forecast_cli.data.series import SeriesData
+from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError
 
 SHIPPED = Path(__file__).with_name("covid_19.tsv")
@@ -24,13 +26,12 @@ class CovidDataConfig(DataConfig):
 def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
     import pandas as pd
 
-    path = Path(cfg.path).expanduser() if cfg.path else SHIPPED
-    if not path.is_file():
-        raise ForecastError(f"data file not found: {path} (set data.path= to the tab-separated COVID-19 file)")
-    frame = pd.read_csv(path, sep="\t")
+    path = regular_file(Path(cfg.path).expanduser() if cfg.path else SHIPPED, "the tab-separated COVID-19 file")
+    with open_data(path) as handle:
+        frame = pd.read_csv(handle, sep="\t", encoding="utf-8")
     missing = [c for c in ["date", *COLUMNS] if c not in frame.columns]
     if missing:
         raise ForecastError(f"{path} lacks the columns {missing}: it must be tab-separated with date, {', '.join(COLUMNS)}")
     daily = frame[COLUMNS].astype("float64").diff().iloc[1:]  # cumulative counts -> new cases per day
-    dates = pd.to_datetime(frame["date"].iloc[1:]).to_numpy(dtype="datetime64[ns]")
+    dates = to_nanoseconds(pd.to_datetime(frame["date"].iloc[1:]), lambda row: f"{path} 'date' at data row {row + 1}")
     return file_series(path, daily.to_numpy(), COLUMNS, COLUMNS, dates)

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
 
 from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders._data_file import open_data, open_text, regular_file
 from forecast_cli.data.loaders.base import DataConfig, file_series
 from forecast_cli.data.series import SeriesData
+from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError, first_line, require
 
 if TYPE_CHECKING:
@@ -76,9 +78,7 @@ def target_list(target: Any) -> List[str]:
 def read_table(cfg: CsvDataConfig):
     import pandas as pd
 
-    path = Path(cfg.path).expanduser()
-    if not path.is_file():
-        raise ForecastError(f"data file not found: {path} (set data.path= to an existing CSV or Parquet file)")
+    path = regular_file(Path(cfg.path).expanduser(), "an existing CSV or Parquet file")
     if path.stat().st_size == 0:
         raise ForecastError(f"data file is empty: {path} (set data.path= to a file with a header and rows)")
     fmt = cfg.format
@@ -88,7 +88,8 @@ def read_table(cfg: CsvDataConfig):
         if fmt == "parquet":
             return pd.read_parquet(path), path
         separator = cfg.separator or _sniff_separator(path)
-        return pd.read_csv(path, sep=separator, compression="infer"), path
+        with open_data(path) as handle:
+            return pd.read_csv(handle, sep=separator, encoding="utf-8"), path
     except UnicodeDecodeError as exc:
         raise ForecastError(f"cannot decode {path} as UTF-8 text ({exc.reason}): save it as UTF-8") from exc
     except pd.errors.EmptyDataError as exc:
@@ -104,31 +105,11 @@ def read_table(cfg: CsvDataConfig):
 
 def _sniff_separator(path: Path) -> str:
     """The delimiter that splits the header line into the most fields (tab-separated COVID data)."""
-    with _open_text(path) as handle:
+    with open_text(path) as handle:
         header = handle.readline()
     counts = {sep: header.count(sep) for sep in (",", "\t", ";", "|")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
-
-
-def _open_text(path: Path):
-    """The file as UTF-8 text, through its compression (a .zip must hold exactly one file, as pandas
-    reads it)."""
-    import bz2
-    import gzip
-    import io
-
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        archive = zipfile.ZipFile(path)
-        members = [m for m in archive.namelist() if not m.endswith("/")]
-        if len(members) != 1:
-            raise ForecastError(
-                f"{path} holds {len(members)} files, not one: a zipped data file must contain only the CSV"
-            )
-        return io.TextIOWrapper(archive.open(members[0]), encoding="utf-8")
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    return openers.get(suffix, open)(path, "rt", encoding="utf-8")
 
 
 def _check_columns(frame, wanted: List[str], key: str) -> None:
@@ -197,7 +178,8 @@ def _parse_dates(column, name: str, utc: bool):
         ) from exc
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_convert("UTC").dt.tz_localize(None)
-    return dates
+    checked = to_nanoseconds(dates, lambda row: f"data.date_column '{name}' at data row {row}")
+    return pd.Series(checked, index=dates.index, name=dates.name)
 
 
 def _looks_day_first(column) -> bool:

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import List, Optional
 
 from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders._data_file import open_data
 from forecast_cli.data.loaders._download import user_file_or_fetch
 from forecast_cli.data.loaders.base import DataConfig, file_series
 from forecast_cli.data.series import SeriesData
+from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError, require
 
 BASE_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small"
@@ -45,7 +47,8 @@ def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
     import pandas as pd
 
     path = ett_file(cfg)
-    frame = pd.read_csv(path, compression="infer")
+    with open_data(path) as handle:
+        frame = pd.read_csv(handle, encoding="utf-8")
     if "date" not in frame.columns:
         raise ForecastError(f"{path} has no 'date' column: it is not an ETT file")
     columns = [str(c) for c in frame.columns if c != "date"]
@@ -53,5 +56,5 @@ def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
     unknown = [t for t in targets if t not in columns]
     if unknown:
         raise ForecastError(f"data.target names {unknown}, not among the ETT columns: {', '.join(columns)}")
-    dates = pd.to_datetime(frame["date"]).to_numpy(dtype="datetime64[ns]")
+    dates = to_nanoseconds(pd.to_datetime(frame["date"]), lambda row: f"{path} column 'date' at data row {row}")
     return file_series(path, frame[columns].to_numpy(dtype="float64"), columns, targets, dates)

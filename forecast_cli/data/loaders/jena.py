@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders._data_file import open_data
 from forecast_cli.data.loaders._download import user_file_or_fetch
 from forecast_cli.data.loaders.base import DataConfig, file_series
 from forecast_cli.data.series import SeriesData
+from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError
 
 if TYPE_CHECKING:
@@ -45,7 +47,10 @@ def read_jena(path: Path):
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path, compression="infer")
+        with open_data(path) as handle:
+            frame = pd.read_csv(handle, encoding="utf-8")
+    except ForecastError:
+        raise
     except Exception as exc:
         raise ForecastError(f"cannot read {path} as the Jena CSV: {str(exc).splitlines()[0]}") from exc
     if DATE_COLUMN not in frame.columns:
@@ -66,7 +71,7 @@ def hourly(frame):
     dates = pd.to_datetime(frame[DATE_COLUMN], format=DATE_FORMAT)
     if is_ten_minute(dates):
         frame, dates = frame.iloc[5::6], dates.iloc[5::6]
-    return frame.reset_index(drop=True), dates.to_numpy(dtype="datetime64[ns]")
+    return frame.reset_index(drop=True), to_nanoseconds(dates, lambda row: f"'{DATE_COLUMN}' at hourly row {row}")
 
 
 def calendar_features(timestamps) -> Dict[str, "np.ndarray"]:

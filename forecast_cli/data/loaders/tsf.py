@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 from forecast_cli.data.loaders import DATA
+from forecast_cli.data.loaders._data_file import open_data, regular_file
 from forecast_cli.data.panel import PanelDataConfig
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.provenance import sha256_file
 
@@ -65,28 +67,10 @@ class TsfSeries:
     line: int
 
 
-def _open_binary(path: Path):
-    """The file's bytes through its compression (a .zip must hold exactly one file)."""
-    import bz2
-    import gzip
-    import lzma
-    import zipfile
-
-    suffix = path.suffix.lower()
-    if suffix == ".zip":
-        archive = zipfile.ZipFile(path)
-        members = [m for m in archive.namelist() if not m.endswith("/")]
-        if len(members) != 1:
-            raise ForecastError(f"{path} holds {len(members)} files, not one: a zipped .tsf must contain only the .tsf")
-        return archive.open(members[0])
-    openers = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-    return openers.get(suffix, open)(path, "rb")
-
-
 def _lines(path: Path) -> Iterator[Tuple[int, str]]:
     """(line number, stripped text) of every line; comment text in any encoding (the archive's files hold
     cp1252 dashes in their comments) is decoded leniently."""
-    with _open_binary(path) as handle:
+    with open_data(path) as handle:
         for number, raw in enumerate(handle, start=1):
             yield number, raw.decode("utf-8", errors="replace").strip()
 
@@ -198,7 +182,8 @@ def series_dates(path: Path, item: TsfSeries, alias: str):
             raise ForecastError(
                 f"{path} line {item.line}: start_timestamp '{item.start}' is not a date (the archive writes 1979-01-01 00-00-00)"
             ) from exc
-    return pd.date_range(start, periods=len(item.values), freq=alias).to_numpy(dtype="datetime64[ns]")
+    dates = pd.date_range(start, periods=len(item.values), freq=alias)
+    return to_nanoseconds(dates, lambda at: f"{path} line {item.line}: the date of value {at + 1} of series '{item.name}'")
 
 
 def fill_missing(path: Path, series: List[TsfSeries], policy: str):
@@ -232,9 +217,7 @@ def fill_missing(path: Path, series: List[TsfSeries], policy: str):
 def load_tsf(cfg: TsfDataConfig, total_window: int) -> SeriesData:
     import numpy as np
 
-    path = Path(cfg.path).expanduser()
-    if not path.is_file():
-        raise ForecastError(f"data file not found: {path} (set data.path= to a .tsf file of the Monash archive)")
+    path = regular_file(Path(cfg.path).expanduser(), "a .tsf file of the Monash archive")
     header, series = read_tsf(path)
     if header.frequency is not None and header.frequency not in FREQUENCIES:
         raise ForecastError(f"{path}: unknown @frequency '{header.frequency}'; known: {', '.join(FREQUENCIES)}")
