@@ -28,6 +28,10 @@ from forecast_cli.run.restore import check_completed
 log = logging.getLogger("forecast.export")
 CONFIG_NAME = "export"
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+STATEFUL_REFUSED = (
+    "TF Serving answers every request on its own, but this model takes exactly its streams per call and "
+    "carries their state from one call to the next; export a run trained with model.stateful=false"
+)
 
 
 @dataclass
@@ -94,6 +98,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     """Write the version; return its directory and the signature's input and output shapes."""
     import numpy as np
 
+    from forecast_cli.models._stateful import refuse_stateful
     from forecast_cli.run.restore import restore_run
     from forecast_cli.run.serving import (
         INPUT_NAME,
@@ -108,6 +113,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     prepared = restored.prepare(["all"])
     window = last_input_window(prepared)
     model = restored.load_model()
+    refuse_stateful(model, STATEFUL_REFUSED)
     import tensorflow as tf
 
     exports, final = target.exports, target.exports.version_dir(target.version)
