@@ -70,23 +70,25 @@ def main() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(10, 4))
+    figure, axis = plt.subplots(figsize=(10, 4.4))
     axis.plot(x, actual.reshape(chunks, streams, width)[:shown, 0].reshape(-1), "r", label="cos(x)")
     axis.plot(x, predicted.reshape(chunks, streams, width)[:shown, 0].reshape(-1), "b--",
               label=f"stateful LSTM (state carried; test MSE {figures['stateful_test_mse']:.4f})")
     if args.stateless:
         stateless_first, stateless_starts, stateless, stateless_actual, _ = test_predictions(args.stateless, stream0)
-        if stateless_first != first_row or not np.allclose(stateless_actual, actual.reshape(chunks, streams, width)[:, 0]):
+        same_rows = np.allclose(stateless_actual, actual.reshape(chunks, streams, width)[:, 0])
+        if stateless_first != first_row or not same_rows:
             raise SystemExit("the stateless run's test split holds other rows: train it on the same data.rows")
         figures["stateless_same_windows_mse"] = float(((stateless - stateless_actual) ** 2).mean())
-        axis.plot(x, stateless[:shown].reshape(-1), ":", color="gray",
-                  label=f"stateless LSTM (zero state per window; MSE on these windows {figures['stateless_same_windows_mse']:.4f})")
+        mse = figures["stateless_same_windows_mse"]
+        label = f"stateless LSTM (zero state per window; MSE on these windows {mse:.4f})"
+        axis.plot(x, stateless[:shown].reshape(-1), ":", color="gray", label=label)
     for boundary in x[::width]:
         axis.axvline(boundary, color="0.9", linewidth=0.8, zorder=0)
     axis.set_ylim(-1.3, 1.3)
     axis.set_xlabel("x (test split, first stream; a grey line at every 20-step chunk)")
     axis.set_title(f"{Path(args.stateful).name}: cos(x) read from sin(x)")
-    axis.legend(loc="lower left", fontsize=8)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8, frameon=False)
     figure.tight_layout()
     figure.savefig(args.output, dpi=100)
     print(json.dumps(figures))

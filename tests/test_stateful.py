@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import FORECAST, make_frame, only_run, run_forecast
 from forecast_cli.cli import main
 from forecast_cli.data.streams import stream_layout
 from forecast_cli.data.window import WindowSpec
 from forecast_cli.errors import ForecastError
+
+from conftest import FORECAST, make_frame, only_run, run_forecast
 
 ROWS, STREAMS, WIDTH, EPOCHS = 1000, 4, 8, 20
 # tutorial split of 1000 rows: train [0, 700), val [700, 900), test [900, 1000)
