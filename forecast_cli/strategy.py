@@ -44,6 +44,28 @@ def check_trainer_supported(strategy_cfg, trainer_name: str) -> None:
     require_cluster(strategy_cfg)
 
 
+# strategies that split every batch across replicas (mirrored: even on one device, by its kind)
+MULTI_REPLICA = ("mirrored", MULTI_WORKER, "tpu")
+
+
+def check_single_replica(strategy_cfg, why: str) -> None:
+    """For training that needs every batch on one replica (`why` says what needs it), refused before anything runs."""
+    if strategy_cfg.name in MULTI_REPLICA:
+        raise ForecastError(
+            f"strategy={strategy_cfg.name} splits every batch across replicas, but {why}: use strategy=auto, cpu or gpu"
+        )
+
+
+def check_one_replica(strategy, why: str) -> None:
+    """The same once the strategy exists: strategy=auto mirrors over every GPU of a host with several."""
+    replicas = int(strategy.num_replicas_in_sync)
+    if replicas > 1:
+        raise ForecastError(
+            f"the strategy has {replicas} replicas (strategy=auto on a host with several GPUs), but {why}: "
+            "use strategy=gpu (one device)"
+        )
+
+
 def make_strategy(cfg):
     """The tf.distribute strategy for `cfg`; call before TensorFlow runs any op."""
     import tensorflow as tf

@@ -21,6 +21,12 @@ from forecast_cli.run.layout import BacktestDir, find_runs, utc_now
 
 CONFIG_NAME = "backtest"
 SPLITS = ("test", "val", "train")
+# what carrying a state across origins would mean is not clear: each origin would need the state of
+# everything before it, which no window holds
+STATEFUL_REFUSED = (
+    "a backtest forecasts every origin from its window alone, but its forecasts depend on the state carried "
+    "along the series; score it with `forecast evaluate` (its streams in order) or forecast with `forecast predict`"
+)
 
 
 @dataclass
@@ -50,6 +56,7 @@ def backtest_job(cfg) -> None:
     from forecast_cli.forecaster.backtest import backtest_metrics, run_backtest
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
+    from forecast_cli.models._stateful import refuse_stateful
     from forecast_cli.run.atomic import undefined_as_null, write_json_atomic
     from forecast_cli.run.restore import restore_run
 
@@ -64,7 +71,9 @@ def backtest_job(cfg) -> None:
     frequency = run.record().get("data", {}).get("frequency") or prepared.frequency
     season = int(cfg.season or seasonal_period(frequency))
     split = prepared.splits[cfg.split]
-    forward = inference_function(restored.load_model())
+    model = restored.load_model()
+    refuse_stateful(model, STATEFUL_REFUSED)
+    forward = inference_function(model)
     if prepared.is_panel:
         return backtest_panel_job(cfg, run, target, prepared, plan, horizon, lambda x: forward(x).numpy())
     backtest = run_backtest(

@@ -46,7 +46,9 @@ class EvaluateConfig:
 def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     from forecast_cli.data.pipeline import make_dataset
     from forecast_cli.data.real_units import LabelUnscaler
+    from forecast_cli.data.streams import stream_starts
     from forecast_cli.metrics import evaluate_model
+    from forecast_cli.models._stateful import stateful_streams
     from forecast_cli.run.restore import restore_run
 
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
@@ -55,6 +57,9 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     saved = restored.config
     split = prepared.splits[cfg.split]
     starts = split.starts
+    streams = stateful_streams(model)  # None: a stateless model
+    if streams:  # its streams' chunks in order, carrying the state, as training scored them
+        starts = stream_starts(prepared, cfg.split, streams, cfg.batch_size, cfg.drop_last)
     if cfg.drop_last:
         if prepared.is_panel:
             raise ForecastError("drop_last scores a single series' windows in order; a panel is scored per series: drop it")
@@ -71,7 +76,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         metrics, rows = score_splits(lambda x: forward(x).numpy(), prepared, [cfg.split], saved.trainer.loss)
         write_csv_atomic(run.evaluation_by_series_csv, rows)
     else:
-        batch = int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
+        batch = streams or int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
         dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
         to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
         computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)

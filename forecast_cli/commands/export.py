@@ -30,6 +30,10 @@ CONFIG_NAME = "export"
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 NAME_MAX = 255  # bytes of one directory name (ext4, xfs, APFS)
 MAX_VERSION = 2**63 - 1  # TF Serving reads a version directory's name as an int64
+STATEFUL_REFUSED = (
+    "TF Serving answers every request on its own, but this model takes exactly its streams per call and "
+    "carries their state from one call to the next; export a run trained with model.stateful=false"
+)
 
 
 @dataclass
@@ -110,6 +114,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     import numpy as np
 
     from forecast_cli.forecaster.finite import require_finite_forecast
+    from forecast_cli.models._stateful import refuse_stateful
     from forecast_cli.run.restore import restore_run
     from forecast_cli.run.serving import (
         INPUT_NAME,
@@ -125,6 +130,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
     prepared = restored.prepare(["all"])
     window = last_input_window(prepared)
     model = restored.load_model()
+    refuse_stateful(model, STATEFUL_REFUSED)
     import tensorflow as tf
 
     exports, final = target.exports, target.exports.version_dir(target.version)

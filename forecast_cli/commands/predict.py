@@ -42,7 +42,7 @@ def predict_job(cfg) -> None:
     from forecast_cli.forecaster.finite import require_finite_forecast
     from forecast_cli.forecaster.future import future_of, predict_future, series_history
     from forecast_cli.forecaster.plan import ForecastPlan
-    from forecast_cli.metrics import inference_function
+    from forecast_cli.models._stateful import forecast_function
     from forecast_cli.run.restore import restore_run
 
     (run,) = find_runs([Path(cfg.run)])
@@ -60,8 +60,9 @@ def predict_job(cfg) -> None:
     plan.check_horizon(horizon)  # before loading TensorFlow: a refused horizon costs one line
     future_of(history, horizon)  # as the horizon: a forecast past the last timestamp costs one line before TensorFlow
     model = restored.load_model()
-    forward = inference_function(model)
-    prediction = predict_future(lambda x: forward(x).numpy(), restored.scaler, plan, history, horizon, series.time_features)
+    # a stateful model first reads the history in order: its forecast starts from the state carried to the end
+    forward = forecast_function(model, restored.scaler, plan, history.values, horizon)
+    prediction = predict_future(forward, restored.scaler, plan, history, horizon, series.time_features)
     require_finite_forecast(prediction.values, prediction.label_columns, f"the {horizon}-step forecast")
     rows = prediction_rows(prediction)
     from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic

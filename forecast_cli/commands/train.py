@@ -27,6 +27,7 @@ from forecast_cli.commands.rewrite import (
 )
 from forecast_cli.config_guard import check_config
 from forecast_cli.data.series_index import SERIES_INDEX_NEEDS
+from forecast_cli.data.streams import check_stateful_data, check_stateful_job
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
@@ -83,6 +84,7 @@ def check_job_config(cfg) -> None:
     typed.model.check_init()
     typed.model.check_series_embedding()
     typed.model.check_window(typed.window)
+    check_stateful_job(typed)
     if typed.model.series_embedding and not getattr(typed.data, "per_series", False):
         raise ForecastError(SERIES_INDEX_NEEDS)
     check_trainer_supported(cfg.strategy, cfg.trainer.name)
@@ -92,6 +94,7 @@ def check_job_config(cfg) -> None:
 def validate_config(cfg) -> None:
     """What the precheck refuses before any run directory exists; raises ForecastError."""
     check_job_config(cfg)
+    check_stateful_data(cfg)
     if cfg.resume is not None:
         RunDir(cfg.resume).check_files()  # before Hydra writes .hydra/ and train.log into it
         check_resumable(cfg)

@@ -70,6 +70,9 @@ class WindowSpec:
     # passes them through, as a window's own statistics would erase what they say (the day of the year
     # barely moves within a window)
     calendar_columns: Tuple[str, ...] = ()
+    # the batch a stateful model is built for, its parallel streams (model.stateful=true, data/streams.py);
+    # None: any batch
+    fixed_batch: Optional[int] = None
 
     @property
     def total_width(self) -> int:

@@ -30,6 +30,7 @@ def build_model(cfg, spec, season: int = 1, n_series=None):
     if getattr(typed, "season", 0) is None:
         typed = dataclasses.replace(typed, season=int(season))
     typed.check_init()
+    typed.check_stateful()
     typed.check_series_embedding()
     typed.check_window(spec)
     if typed.series_embedding:

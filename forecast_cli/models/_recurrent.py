@@ -3,7 +3,7 @@ stack -> head -> output assembly. Keras is imported inside the functions: this m
 the families at registration time."""
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, ClassVar
 
 from forecast_cli.errors import require
 from forecast_cli.models.base import (
@@ -28,6 +28,8 @@ class RecurrentConfig(ModelConfig):
     output: str = "direct"  # direct | residual | nonneg_growth (see models/base.py)
     zero_init: bool = False
 
+    carries_state: ClassVar[bool] = True  # model.stateful=true: every recurrent layer keeps its state
+
     def __post_init__(self) -> None:
         require(self.units >= 1, "model.units", f"must be >= 1, got {self.units}")
         require(self.layers >= 1, "model.layers", f"must be >= 1, got {self.layers}")
@@ -41,9 +43,12 @@ class RecurrentConfig(ModelConfig):
 
 
 def build_recurrent(cfg: RecurrentConfig, spec, make_layer: Callable):
-    """make_layer(units, return_sequences, name) -> a Keras recurrent layer, stacked cfg.layers times."""
+    """make_layer(units, return_sequences, name) -> a Keras recurrent layer (stateful when cfg.stateful),
+    stacked cfg.layers times."""
     import keras
 
+    if cfg.stateful and spec.fixed_batch is None:
+        raise ValueError("a stateful model needs the batch of its streams: build it on a spec with fixed_batch")
     inputs = model_input(spec)
     x = inputs  # [batch, time, features]
     for i in range(cfg.layers):
@@ -55,3 +60,19 @@ def build_recurrent(cfg: RecurrentConfig, spec, make_layer: Callable):
         outputs = forecast_head(x, spec, cfg.zero_init)  # [batch, label_width, n_outputs]
     outputs = apply_output(inputs, outputs, spec, cfg.output, cfg.head)
     return keras.Model(inputs, outputs, name=cfg.name)
+
+
+def keras_recurrent_layer(kind, cfg: RecurrentConfig) -> Callable:
+    """make_layer for one of Keras' recurrent layer classes (keras.layers.LSTM, GRU, SimpleRNN) with cfg's options."""
+
+    def make_layer(units, return_sequences, name):
+        return kind(
+            units,
+            return_sequences=return_sequences,
+            dropout=cfg.dropout,
+            recurrent_dropout=cfg.recurrent_dropout,
+            stateful=bool(cfg.stateful),
+            name=name,
+        )
+
+    return make_layer

@@ -35,8 +35,14 @@ class ModelConfig:
     # The initial weights: keras (null) or torch, the draws of PyTorch's nn.Linear / nn.Conv1d that the
     # papers' code starts from (models/_torch_init.py)
     init: Optional[str] = None
+    # true: the recurrent layers carry their state from one batch to the next, over the series laid out
+    # as trainer.batch_size parallel streams of window.input_width-step chunks (data/streams.py); null
+    # means false (runs saved before this key have none). Only families whose `carries_state` is set.
+    stateful: Optional[bool] = None
 
     series_embedding_use: ClassVar[Optional[str]] = EMBEDDING_AS_CHANNELS
+    # whether the family's layers can carry a state across batches (model.stateful=true)
+    carries_state: ClassVar[bool] = False
 
     def check_init(self) -> None:
         require(self.init in INITS, "model.init", f"must be keras, torch or null, got '{self.init}'")
@@ -51,6 +57,17 @@ class ModelConfig:
                 f"model={self.name} cannot take a series embedding (it forecasts every channel on its own, feeds "
                 "its forecasts back, or learns nothing): use model.series_embedding with nbeats or a model that "
                 "mixes its inputs (dense, multi_step_dense, linear, lstm, gru, conv, tsmixer, itransformer)"
+            )
+
+    def check_stateful(self) -> None:
+        """A ForecastError when model.stateful=true is set on a family that has no state to carry."""
+        if self.stateful and not self.carries_state:
+            from forecast_cli.models import MODELS
+
+            able = [name for name in MODELS.names() if MODELS.get(name).schema.carries_state]
+            raise ForecastError(
+                f"model={self.name} has no recurrent state to carry between batches: model.stateful=true needs "
+                f"one of {', '.join(able)} (or set model.stateful=false)"
             )
 
     def check_window(self, window) -> None:
@@ -71,7 +88,8 @@ def check_head_and_output(head: str, output: str) -> None:
 def model_input(spec):
     import keras
 
-    return keras.Input(shape=(spec.input_width, spec.n_features), name="inputs")  # [batch, time, features]
+    # [batch, time, features]; a stateful model's batch is fixed: its parallel streams (WindowSpec.fixed_batch)
+    return keras.Input(shape=(spec.input_width, spec.n_features), batch_size=spec.fixed_batch, name="inputs")
 
 
 def flatten_steps(x, spec, mode: str):

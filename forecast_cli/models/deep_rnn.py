@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
-from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
+from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, keras_recurrent_layer
 
 CELLS = ("simple_rnn", "lstm", "gru", "layernorm_rnn")
 
@@ -29,8 +29,9 @@ def build(cfg: DeepRNNConfig, spec):
 
     def layer(units, return_sequences, name):
         if cfg.cell == "layernorm_rnn":
-            return keras.layers.RNN(LayerNormSimpleRNNCell(units), return_sequences=return_sequences, name=name)
+            cell = LayerNormSimpleRNNCell(units)
+            return keras.layers.RNN(cell, return_sequences=return_sequences, stateful=bool(cfg.stateful), name=name)
         kind = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cfg.cell]
-        return kind(units, return_sequences=return_sequences, dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout, name=name)
+        return keras_recurrent_layer(kind, cfg)(units, return_sequences, name)
 
     return build_recurrent(cfg, spec, layer)

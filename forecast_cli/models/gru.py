@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from forecast_cli.models import MODELS
-from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
+from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, keras_recurrent_layer
 
 
 @dataclass
@@ -15,9 +15,4 @@ class GRUConfig(RecurrentConfig):
 def build(cfg: GRUConfig, spec):
     import keras
 
-    def layer(units, return_sequences, name):
-        return keras.layers.GRU(
-            units, return_sequences=return_sequences, dropout=cfg.dropout, recurrent_dropout=cfg.recurrent_dropout, name=name
-        )
-
-    return build_recurrent(cfg, spec, layer)
+    return build_recurrent(cfg, spec, keras_recurrent_layer(keras.layers.GRU, cfg))

@@ -19,6 +19,7 @@ def build(cfg: LayerNormRNNConfig, spec):
     from forecast_cli.models.layers import LayerNormSimpleRNNCell
 
     def layer(units, return_sequences, name):
-        return keras.layers.RNN(LayerNormSimpleRNNCell(units, cfg.activation), return_sequences=return_sequences, name=name)
+        cell = LayerNormSimpleRNNCell(units, cfg.activation)
+        return keras.layers.RNN(cell, return_sequences=return_sequences, stateful=bool(cfg.stateful), name=name)
 
     return build_recurrent(cfg, spec, layer)

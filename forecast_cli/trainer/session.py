@@ -12,11 +12,13 @@ from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.real_units import LabelUnscaler
 from forecast_cli.data.series_index import uses_series_embedding
 from forecast_cli.data.split import SPLITS
+from forecast_cli.data.streams import STATEFUL, lay_out_streams, stream_record
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.last_window import last_window_forecast
 from forecast_cli.forecaster.panel import score_splits
 from forecast_cli.metrics import evaluate_model, inference_function
 from forecast_cli.models import build_model
+from forecast_cli.models._stateful import LastStreamForecast, reset_states
 from forecast_cli.optimizer import build_optimizer
 from forecast_cli.plots import plot_history, plot_window_forecast
 from forecast_cli.precision import apply_precision
@@ -25,7 +27,7 @@ from forecast_cli.run.checkpoint import Checkpoint
 from forecast_cli.run.layout import RunDir
 from forecast_cli.run.model_files import save_model
 from forecast_cli.run.signals import StopRequest
-from forecast_cli.strategy import make_strategy
+from forecast_cli.strategy import check_one_replica, make_strategy
 from forecast_cli.tf_runtime import import_tensorflow, seed_everything
 from forecast_cli.trainer.context import TrainingContext
 from forecast_cli.trainer.loops import train
@@ -50,12 +52,15 @@ def run_training(
     stop = stop or StopRequest()
     recorded_sha = run.record().get("data", {}).get("sha256") if cfg.resume is not None else None
     prepared = prepare_data(cfg.data, cfg.window, series_index=uses_series_embedding(cfg))
+    stateful = bool(cfg.model.get("stateful"))
+    if stateful:  # every split as trainer.batch_size streams of consecutive chunks (data/streams.py)
+        prepared, layouts = lay_out_streams(prepared, int(cfg.trainer.batch_size))
     if recorded_sha and recorded_sha != prepared.series.sha256:
         raise ForecastError(
             f"the data changed since run {run.root} started (sha256 {prepared.series.sha256[:12]}, recorded "
             f"{recorded_sha[:12]}): restore the original file or start a new run"
         )
-    run.update_record(**prepared.record())
+    run.update_record(**prepared.record(), **({"stateful": stream_record(layouts)} if stateful else {}))
     prepared.scaler.save(run.scaler_json)
     if prepared.series_scaler is not None:
         prepared.series_scaler.save(run.series_scaler_json)
@@ -72,9 +77,12 @@ def run_training(
     seed_everything(int(cfg.seed), bool(cfg.trainer.deterministic))
     strategy = make_strategy(cfg.strategy)
     precision = apply_precision(cfg.trainer.precision)
+    if stateful:
+        check_one_replica(strategy, f"{STATEFUL} carries each row of a batch into the same row of the next")
     replicas = int(strategy.num_replicas_in_sync)
     global_batch = int(cfg.trainer.batch_size) * replicas
-    eval_batch = int(cfg.trainer.eval_batch_size or cfg.trainer.batch_size) * replicas
+    # a stateful model runs its streams at once, in every pass
+    eval_batch = global_batch if stateful else int(cfg.trainer.eval_batch_size or cfg.trainer.batch_size) * replicas
     run.update_record(
         strategy={"name": cfg.strategy.name, "class": type(strategy).__name__, "replicas": replicas},
         global_batch_size=global_batch,
@@ -85,8 +93,9 @@ def run_training(
         model = build_model(cfg.model, prepared.spec, prepared.season, n_series=prepared.series_count())
     shuffle_epoch = epoch_variable()
     datasets = split_datasets(
-        prepared, global_batch, int(cfg.seed), shuffle_epoch, bool(cfg.trainer.deterministic), eval_batch,
-        drop_last=bool(cfg.trainer.drop_last),
+        prepared, global_batch, int(cfg.seed),
+        None if stateful else shuffle_epoch,  # a stateful model's windows in stream order, never shuffled
+        bool(cfg.trainer.deterministic), eval_batch, drop_last=bool(cfg.trainer.drop_last),
     )
     with strategy.scope():  # after the datasets: a one-cycle schedule spans the run's steps
         optimizer = build_optimizer(cfg.optimizer, total_steps=training_steps(datasets["train"], cfg.trainer.epochs))
@@ -131,9 +140,13 @@ def run_training(
         eval_sets = {**datasets, **{name: in_order(name) for name in reordered if name in prepared.splits}}
         to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
         for split in splits:
+            reset_states(model)  # a stateful model's streams start every split from a zero state
             for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
                 metrics[f"{split}/{name}"] = value
-    forecast = last_window_forecast(model, prepared)
+    window_model = model
+    if stateful:  # the last window of test (else validation) with the state its stream carried to it
+        window_model = LastStreamForecast(model, datasets["test" if prepared.has_test else "val"])
+    forecast = last_window_forecast(window_model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
     if by_series_rows is not None:
         write_csv_atomic(run.metrics_by_series_csv, by_series_rows)

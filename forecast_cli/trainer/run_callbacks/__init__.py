@@ -4,8 +4,9 @@
 2. the user's callbacks (`trainer.callbacks`, `_target_` nodes such as forecast_cli.callbacks.EarlyStopping)
    and TensorBoard;
 3. the trackers': the Optuna trial's pruning, the logger's per-epoch metrics (tracking.py);
-4. the run's own: the epoch-seeded shuffle, the NaN guard, the per-epoch checkpoint (after the
-   stateful callbacks it saves, so that it restores them after they reset), the stop on a signal.
+4. the run's own: the epoch-seeded shuffle, a stateful model's state reset (states.py), the NaN guard,
+   the per-epoch checkpoint (after the stateful callbacks it saves, so that it restores them after they
+   reset), the stop on a signal.
 
 They rely only on the Keras callback protocol, so any loop that drives a keras.callbacks.CallbackList
 and honours `model.stop_training` gets them all.
@@ -18,6 +19,7 @@ from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint, stateful_callbacks
 from forecast_cli.trainer.run_callbacks.guards import ShuffleEpoch, StopOnNonFiniteLoss, StopOnSignal
 from forecast_cli.trainer.run_callbacks.history import EpochRecorder
+from forecast_cli.trainer.run_callbacks.states import ResetStates
 from forecast_cli.trainer.run_callbacks.tracking import tracking_callbacks
 
 
@@ -55,6 +57,7 @@ def build_callbacks(trainer_cfg, run: RunDir, optimizer, strategy, shuffle_epoch
             *users,
             *tracking_callbacks(run),
             ShuffleEpoch(shuffle_epoch),
+            ResetStates(),
             StopOnNonFiniteLoss(),
             RunCheckpoint(run.checkpoint_npz, optimizer, strategy, stateful_callbacks(users), restore=checkpoint),
             StopOnSignal(stop),
