@@ -40,10 +40,37 @@ ALLOWED_TARGETS = frozenset(
 )
 
 
+# TensorFlow's shapes, batch sizes and indices are int32: a larger integer would reach it as a traceback.
+# A field with a range of its own says so in its metadata: field(default=..., metadata={"max": None}).
+MAX_INT = 2**31 - 1
+
+
 def check_config(cfg) -> None:
-    """Both checks on a job's config (without its `hydra` node); raises ForecastError."""
+    """The checks on a job's config (without its `hydra` node); raises ForecastError."""
     check_declared_keys(cfg)
     check_targets(cfg)
+    check_int_limits(cfg)
+
+
+def check_int_limits(node, where: str = "") -> None:
+    """Every integer of a schema-typed node lies within +-MAX_INT (or its field's own `max`; None: the
+    field checks its range itself)."""
+    from omegaconf import DictConfig, OmegaConf
+    from omegaconf.nodes import IntegerNode
+
+    if not isinstance(node, DictConfig):
+        return
+    schema = OmegaConf.get_type(node)
+    limits = {f.name: f.metadata.get("max", MAX_INT) for f in dataclasses.fields(schema)} if dataclasses.is_dataclass(schema) else {}
+    for key in node.keys():
+        child = node._get_node(key)
+        path = f"{where}.{key}" if where else str(key)
+        if isinstance(child, DictConfig):
+            check_int_limits(child, path)
+        elif isinstance(child, IntegerNode) and not child._is_none() and not child._is_interpolation():
+            limit = limits.get(str(key), MAX_INT)
+            if limit is not None and abs(int(child._value())) > limit:
+                raise ForecastError(f"{path}={child._value()} is beyond {limit:,} in size: give a smaller value")
 
 
 def check_targets(node, where: str = "") -> None:

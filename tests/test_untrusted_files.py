@@ -4,6 +4,7 @@ zip bomb is refused before it expands, a checkpoint sets only the state it decla
 added with --config-dir passes the same `_target_` allow-list, and data reaching a log, the terminal or
 a CSV cannot start a new log line, a terminal sequence, Rich markup or a spreadsheet formula."""
 
+import csv
 import io
 import logging
 import os
@@ -319,6 +320,20 @@ def test_a_run_on_columns_named_like_code_evaluates_and_writes_inert_files(hosti
     assert "test/real_mae[${x}]" in evaluation["metrics"]
 
 
+@pytest.mark.parametrize("command, written", [("predict", "predictions.csv"), ("backtest", "backtest.csv")])
+def test_predict_and_backtest_write_columns_named_like_formulas_as_text(hostile_columns_run, command, written):
+    root, run = hostile_columns_run
+    out = root / f"out-{command}"
+
+    result = run_forecast([command, f"run={run}", f"output={out}"], cwd=root)
+
+    assert result.returncode == 0, result.stderr
+    cells = [cell for row in csv.reader(io.StringIO((out / written).read_text())) for cell in row]
+    assert "'=SUM(1)" in cells  # a column's name, in the header (predict) or the column column (backtest)
+    assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
+    assert command != "predict" or "[/bold]" in result.stdout  # its printed table shows markup as text
+
+
 @pytest.mark.parametrize(
     "file, key, value",
     [
@@ -344,6 +359,28 @@ def test_a_run_file_holding_a_value_of_the_wrong_type_is_one_line_for_each_reade
     assert_refused(compared, file, f"'{key}'", "edited or damaged")
     assert listed.returncode == 0, listed.stderr  # the damaged run is left out or shown without the bad value
     assert "Traceback" not in listed.stderr
+
+
+@pytest.mark.parametrize(
+    "key, value, named",
+    [
+        ("kind", "rm -rf", "kind is 'rm -rf'"),
+        ("columns", [1], "columns is not a list"),
+        ("offset", ["x"], "offset is not a list of numbers"),
+        ("scale", [0.0], "scale holds a value that is not a finite number above 0"),
+    ],
+)
+def test_a_scaler_json_holding_a_value_of_the_wrong_type_is_one_line(tmp_path, key, value, named):
+    import json
+
+    run = copy_run("completed", tmp_path / "run")
+    scaler = json.loads((run / "scaler.json").read_text())
+    scaler[key] = value
+    (run / "scaler.json").write_text(json.dumps(scaler))
+
+    result = run_forecast(["predict", f"run={run}", f"output={tmp_path / 'out'}"], cwd=tmp_path)
+
+    assert_refused(result, "scaler.json", named)
 
 
 def test_a_history_csv_holding_text_is_one_line_on_resume(tmp_path):

@@ -183,3 +183,16 @@ def test_what_hydra_itself_records_in_a_resumed_run_is_accepted(world):
     OmegaConf.save(OmegaConf.create(recorded), run / ".hydra" / "overrides.yaml")
 
     assert saved_overrides(RunDir(run)) == recorded
+
+
+@pytest.mark.parametrize("entry", ["run_name=${oc.env:FORECAST_TEST_SECRET}", "run_name=x${oc.decode:'[1]'}"])
+def test_a_saved_override_calling_a_resolver_that_reads_the_readers_world_is_refused_by_resume(world, tmp_path, entry):
+    run, _, _ = world
+    plant(run, entry, match_config=False)
+    before = snapshot(tmp_path, run)
+
+    result = run_forecast(["train", f"resume={run}"], cwd=tmp_path, env={"FORECAST_TEST_SECRET": "hunter2"})
+
+    assert_refused(result, "overrides.yaml holds", "a resume would resolve in your environment")
+    assert "hunter2" not in result.stderr + result.stdout
+    assert snapshot(tmp_path, run) == before

@@ -17,7 +17,7 @@ from omegaconf import MISSING
 from forecast_cli import __version__
 from forecast_cli.commands.base import OneRunCommand, exit_on_user_error
 from forecast_cli.errors import require
-from forecast_cli.run.layout import BacktestDir, find_runs, utc_now
+from forecast_cli.run.layout import COMPLETED, BacktestDir, find_runs, utc_now
 
 CONFIG_NAME = "backtest"
 SPLITS = ("test", "val", "train")
@@ -102,6 +102,7 @@ def backtest_record(cfg, run, prepared, plan, horizon: int, origins: int, season
     """The backtest directory's run.json: what was backtested, from which run and data, and how."""
     return {
         "task": "backtest",
+        "status": COMPLETED,
         "created_at": utc_now(),
         "forecast_version": __version__,
         "source_run": str(run.root.resolve()),
@@ -123,14 +124,14 @@ def backtest_panel_job(cfg, run, target: BacktestDir, prepared, plan, horizon: i
     import dataclasses
 
     from forecast_cli.forecaster.panel import backtest_split, score_forecasts
-    from forecast_cli.run.atomic import undefined_as_null, write_atomic, write_csv_atomic, write_json_atomic
+    from forecast_cli.run.atomic import undefined_as_null, write_csv_atomic, write_frame_csv_atomic, write_json_atomic
 
     if cfg.season:
         prepared = dataclasses.replace(prepared, season=int(cfg.season))
     result = backtest_split(forward, plan, prepared, cfg.split, horizon, int(cfg.stride))
     averages, rows = score_forecasts([result], prepared, cfg.split)
     frame = panel_backtest_frame(result, prepared)
-    write_atomic(target.backtest_csv, lambda handle: frame.to_csv(handle, index=False, float_format="%.7g"))
+    write_frame_csv_atomic(target.backtest_csv, frame)
     write_csv_atomic(target.metrics_by_series_csv, rows)
     summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": int(len(result.series)),
                "season": prepared.season, **averages}
@@ -179,7 +180,7 @@ def write_backtest_csv(path: Path, backtest, split, row_offset: Optional[int]) -
     import pandas as pd
 
     from forecast_cli.data.timestamps import format_timestamps
-    from forecast_cli.run.atomic import write_atomic
+    from forecast_cli.run.atomic import write_frame_csv_atomic
 
     origins, horizon, columns = backtest.origins, backtest.horizon, backtest.columns
     targets = (origins[:, None] + np.arange(horizon)).reshape(-1)  # [origins * horizon] rows forecast
@@ -196,7 +197,7 @@ def write_backtest_csv(path: Path, backtest, split, row_offset: Optional[int]) -
          for j, c in enumerate(columns)],
         ignore_index=True,
     )
-    write_atomic(path, lambda handle: long.to_csv(handle, index=False, float_format="%.7g"))
+    write_frame_csv_atomic(path, long)
 
 
 def print_summary(metrics: Dict[str, Any], title: str) -> None:
@@ -214,7 +215,7 @@ def print_summary(metrics: Dict[str, Any], title: str) -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    exit_on_user_error(backtest_job, cfg)
+    exit_on_user_error(backtest_job, cfg, BacktestDir)
 
 
 class BacktestCommand(OneRunCommand):

@@ -1,9 +1,10 @@
 """The interface every subcommand implements, and the path every Hydra-based one shares:
 rewrite the arguments, compose and validate every job (the precheck), then hand over to Hydra."""
 
+import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, List, Protocol
+from typing import Any, Callable, List, Optional, Protocol
 
 from omegaconf import OmegaConf
 
@@ -14,10 +15,12 @@ from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
     TrainingDiverged,
+    first_line,
     full_error_requested,
+    path_error,
     report_user_error,
 )
-from forecast_cli.run.layout import PLAIN_NAME, RunDir, find_runs, name_in_dir
+from forecast_cli.run.layout import PLAIN_NAME, OutputDir, RunDir, check_can_create, find_runs, name_in_dir
 
 DIVERGED_EXIT_CODE = 1  # as `forecast train` exits on a diverged run
 
@@ -102,20 +105,30 @@ class OneRunCommand(HydraCommand):
         if len(runs) != 1 or runs[0].root != Path(cfg.run):
             raise ForecastError(f"{cfg.run} is a sweep directory: give run=<one of its job directories>")
         runs[0].check_files()
-        if cfg.output is not None and self.output_layout(Path(cfg.output)).run_json.exists():
+        if cfg.output is not None:
+            check_can_create(Path(cfg.output), "output")
+        if cfg.output is not None and self.output_layout(Path(cfg.output)).is_finished():
             raise ForecastError(f"{cfg.output} already holds a finished {self.config_name}: give a new output=DIR")
 
 
-def exit_on_user_error(job: Callable[[Any], None], cfg) -> None:
-    """Run a Hydra job; a ForecastError is one line on stderr and exit 2, non-finite outputs
-    (TrainingDiverged) one line and exit 1, as training reports them (HYDRA_FULL_ERROR=1: raised)."""
+def exit_on_user_error(job: Callable[[Any], None], cfg, output: Optional[Callable[[Path], OutputDir]] = None) -> None:
+    """Every command's failure policy around its Hydra job: a ForecastError (or an OSError a user can
+    fix: permissions, a full disk, a file in the way) is one line on stderr and exit 2, non-finite
+    outputs (TrainingDiverged) one line and exit 1, as training reports them; with HYDRA_FULL_ERROR=1
+    they are raised. Whatever ends the job early, a bug included, marks the command's own output
+    directory (`output`, a layout of run/layout.py) failed, so what it wrote never looks finished."""
     try:
         job(cfg)
-    except (ForecastError, TrainingDiverged) as exc:
-        if full_error_requested():
+    except BaseException as exc:
+        user_error = exc if isinstance(exc, (ForecastError, TrainingDiverged)) else path_error(exc)
+        if output is not None and not (isinstance(exc, SystemExit) and not exc.code):
+            from hydra.core.hydra_config import HydraConfig
+
+            output(Path(HydraConfig.get().runtime.output_dir)).mark_failed(first_line(user_error or exc))
+        if user_error is None or full_error_requested():
             raise
-        report_user_error(str(exc))
-        sys.exit(USER_ERROR_EXIT_CODE if isinstance(exc, ForecastError) else DIVERGED_EXIT_CODE)
+        report_user_error(str(user_error))
+        sys.exit(DIVERGED_EXIT_CODE if isinstance(user_error, TrainingDiverged) else USER_ERROR_EXIT_CODE)
 
 
 def plain_run_name(run: str) -> str:
@@ -134,7 +147,15 @@ def register_run_name_resolver() -> None:
 
 
 class PlainCommand:
-    """A command that composes no config (its arguments are paths and flags): nothing to complete."""
+    """A command that composes no config (its arguments are paths and flags, parsed by an
+    `ArgumentParser` of its own): nothing to complete."""
 
     def complete(self, args: List[str]) -> int:
         return 0
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, whose mistakes are one line (a ForecastError: exit 2) instead of usage and an error."""
+
+    def error(self, message: str):
+        raise ForecastError(f"{self.prog}: {message}; see {self.prog} --help")

@@ -5,11 +5,10 @@ named by its run_name and the overrides that set it apart from the other runs co
 A plain command, not a Hydra app: it reads finished runs and composes no config.
 """
 
-import argparse
 from pathlib import Path
 from typing import Any, Dict, List
 
-from forecast_cli.commands.base import PlainCommand
+from forecast_cli.commands.base import ArgumentParser, PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.metrics import METRICS, REAL_METRICS
@@ -20,7 +19,7 @@ from forecast_cli.run.sweep import job_overrides
 
 CHART_METRICS = METRICS + REAL_METRICS + tuple(m for m in PANEL_METRICS if m not in REAL_METRICS + ("mase_undefined_series",))
 
-PARSER = argparse.ArgumentParser(
+PARSER = ArgumentParser(
     prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."
 )
 PARSER.add_argument("paths", nargs="*", help="run directories, or folders of runs (a sweep, a date folder, outputs/)")

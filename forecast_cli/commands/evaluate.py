@@ -41,6 +41,7 @@ class EvaluateConfig:
     def __post_init__(self) -> None:
         require(self.split in EVAL_SPLITS, "split", f"must be one of {', '.join(EVAL_SPLITS)}, got '{self.split}'")
         require(self.drop_last is None or self.drop_last >= 1, "drop_last", f"must be null or >= 1, got {self.drop_last}")
+        require(self.batch_size is None or self.batch_size >= 1, "batch_size", f"must be null or >= 1, got {self.batch_size}")
 
 
 def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:

@@ -41,7 +41,7 @@ class ExportConfig:
     run: str = MISSING  # one run directory
     dir: str = "serving"  # TF Serving's base directory
     name: str = MISSING  # the model's name: dir/name/<version>/, served at /v1/models/<name>
-    version: Optional[int] = None  # None: the next free version (1 when none)
+    version: Optional[int] = field(default=None, metadata={"max": None})  # None: the next free version (1 when none); its range: __post_init__
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
     allow_incomplete: bool = False
 

@@ -17,7 +17,7 @@ from omegaconf import MISSING
 from forecast_cli import __version__
 from forecast_cli.commands.base import OneRunCommand, exit_on_user_error
 from forecast_cli.errors import require
-from forecast_cli.run.layout import PredictDir, RunDir, find_runs, utc_now
+from forecast_cli.run.layout import COMPLETED, PredictDir, RunDir, find_runs, utc_now
 
 log = logging.getLogger("forecast.predict")
 CONFIG_NAME = "predict"
@@ -71,6 +71,7 @@ def predict_job(cfg) -> None:
     plot_prediction(prediction, target.predictions_png, run)
     write_json_atomic(target.run_json, {
         "task": "predict",
+        "status": COMPLETED,
         "created_at": utc_now(),
         "forecast_version": __version__,
         "source_run": str(run.root.resolve()),
@@ -94,7 +95,7 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
     from forecast_cli.forecaster.panel import predict_panel, prediction_frame
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.metrics import inference_function
-    from forecast_cli.run.atomic import write_atomic, write_json_atomic
+    from forecast_cli.run.atomic import write_frame_csv_atomic, write_json_atomic
 
     plan = ForecastPlan(restored.panel_window(series), derived_columns=series.derived_columns())
     horizon = int(cfg.horizon or plan.direct_steps)
@@ -108,9 +109,10 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
     for why, ids in prediction.left_out.items():
         log.warning("%d series left out (%s): %s", len(ids), why.replace("_", " "), shown(ids))
     frame = prediction_frame(prediction)
-    write_atomic(target.predictions_csv, lambda handle: frame.to_csv(handle, index=False, float_format="%.7g"))
+    write_frame_csv_atomic(target.predictions_csv, frame)
     write_json_atomic(target.run_json, {
         "task": "predict",
+        "status": COMPLETED,
         "created_at": utc_now(),
         "forecast_version": __version__,
         "source_run": str(run.root.resolve()),
@@ -167,20 +169,20 @@ def plot_prediction(prediction, path: Path, run: RunDir) -> None:
 def print_prediction(rows: List[Dict[str, Any]], title: str, shown: int = 24) -> None:
     from rich.table import Table
 
-    from forecast_cli.commands.report import print_table
+    from forecast_cli.commands.report import plain, print_table
 
-    table = Table(title=title)
+    table = Table(title=plain(title))
     for name in rows[0]:
-        table.add_column(str(name), justify="left" if name in ("timestamp", "step") else "right")
+        table.add_column(plain(name), justify="left" if name in ("timestamp", "step") else "right")
     cut = rows if len(rows) <= 2 * shown else [*rows[:shown], None, *rows[-shown:]]
     for row in cut:
-        table.add_row(*(["..."] * len(rows[0]) if row is None else [str(v) for v in row.values()]))
+        table.add_row(*(["..."] * len(rows[0]) if row is None else [plain(v) for v in row.values()]))
     print_table(table)
 
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    exit_on_user_error(predict_job, cfg)
+    exit_on_user_error(predict_job, cfg, PredictDir)
 
 
 class PredictCommand(OneRunCommand):

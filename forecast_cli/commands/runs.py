@@ -5,14 +5,13 @@ It reads each run's run.json and metrics.json only (no TensorFlow, no config com
 runs list in about a second. A run that says `running` while no process holds its lock was killed.
 """
 
-import argparse
 import os
 import platform
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from forecast_cli.commands.base import PlainCommand
+from forecast_cli.commands.base import ArgumentParser, PlainCommand
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RUNNING, RunDir, runs_below
 from forecast_cli.run.untrusted import read_bytes
@@ -21,7 +20,7 @@ KILLED, PRUNED = "killed", "pruned"
 SHOWN_METRICS = ("val/loss", "val/mae", "test/loss", "test/mae")
 COLUMNS = ("started", "name", "status", "duration", "epochs", "overrides")
 
-PARSER = argparse.ArgumentParser(
+PARSER = ArgumentParser(
     prog="forecast runs", description="List every training run and sweep job under a directory, newest first."
 )
 PARSER.add_argument("directory", nargs="?", default="outputs", help="where to look (default: outputs)")

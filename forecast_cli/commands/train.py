@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 import hydra
@@ -62,7 +62,7 @@ class TrainConfig:
     optimizer: Any = MISSING
     strategy: Any = MISSING
     trainer: Any = MISSING
-    seed: int = 42
+    seed: int = field(default=42, metadata={"max": None})  # its range: __post_init__
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
     logger: Any = None  # conf/logger/: none, mlflow

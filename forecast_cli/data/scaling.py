@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
 
 from forecast_cli.run.atomic import write_json_atomic
 from forecast_cli.run.untrusted import load_json
@@ -49,6 +49,7 @@ class Scaler:
         import numpy as np
 
         payload = load_json(path)
+        check_scaler_fields(payload)
         scaler = cls(
             kind=payload["kind"],
             columns=list(payload["columns"]),
@@ -59,6 +60,29 @@ class Scaler:
         if not len(scaler.columns) == len(scaler.offset) == len(scaler.scale):
             raise ValueError("columns, offset and scale differ in length")
         return scaler
+
+
+SCALER_KINDS = ("none", "standard", "minmax", "meanabs")
+
+
+def check_scaler_fields(payload: Any) -> None:
+    """The fields of a saved scaler (scaler.json, series_scaler.json) with their types: a known kind,
+    column names, finite offsets and positive finite scales (nested lists for a panel's series)."""
+    import numpy as np
+
+    if not isinstance(payload, dict):
+        raise ValueError("not a JSON object")
+    if payload.get("kind") not in SCALER_KINDS:
+        raise ValueError(f"kind is {payload.get('kind')!r}, not one of {', '.join(SCALER_KINDS)}")
+    if not isinstance(payload.get("columns"), list) or not all(isinstance(c, str) for c in payload["columns"]):
+        raise ValueError("columns is not a list of column names")
+    for key in ("offset", "scale"):
+        try:
+            values = np.asarray(payload.get(key), dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key} is not a list of numbers") from None
+        if values.dtype != np.float64 or not np.isfinite(values).all() or (key == "scale" and (values <= 0).any()):
+            raise ValueError(f"{key} holds a value that is not a finite number{' above 0' if key == 'scale' else ''}")
 
 
 def fit_scaler(

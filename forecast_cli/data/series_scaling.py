@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Sequence
 
-from forecast_cli.data.scaling import Scaler, fit_scaler
+from forecast_cli.data.scaling import Scaler, check_scaler_fields, fit_scaler
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.atomic import write_json_atomic
 from forecast_cli.run.untrusted import load_json
@@ -67,6 +67,9 @@ class SeriesScaler:
         import numpy as np
 
         payload = load_json(path)
+        check_scaler_fields(payload)
+        if not isinstance(payload.get("ids"), list):
+            raise ValueError("ids is not a list of series ids")
         scaler = cls(
             kind=str(payload["kind"]),
             columns=[str(c) for c in payload["columns"]],

@@ -83,9 +83,14 @@ def formula_safe_frame(frame):
     """A pandas DataFrame with formula_safe text cells and column names, for DataFrame.to_csv."""
     safe = frame.rename(columns=formula_safe)
     for column in safe.columns:
-        if safe[column].dtype == object or str(safe[column].dtype).startswith(("string", "str")):
-            safe[column] = safe[column].map(formula_safe)
+        if safe[column].dtype == object or str(safe[column].dtype).startswith(("string", "str", "category")):
+            safe[column] = safe[column].astype(object).map(formula_safe)
     return safe
+
+
+def write_frame_csv_atomic(path: Path, frame) -> None:
+    """A DataFrame as CSV (formula-safe, floats to 7 significant digits, as float32 holds them)."""
+    write_atomic(path, lambda handle: formula_safe_frame(frame).to_csv(handle, index=False, float_format="%.7g"))
 
 
 def write_csv_atomic(path: Path, rows: List[Dict[str, Any]]) -> None:

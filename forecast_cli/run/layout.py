@@ -208,29 +208,71 @@ class SweepDir:
         return sorted(runs, key=lambda r: _job_sort_key(r.root.name))
 
 
-class PredictDir:
-    """What `forecast predict` writes: outputs/predict/<date>/<time>_<run name>/, or `output=DIR`."""
+def check_can_create(directory: Path, key: str) -> None:
+    """That `directory` is one or can be made: Hydra makes a command's output directory before its job
+    runs, where a file on the way would be a traceback."""
+    for place in [directory, *directory.parents]:
+        if place.is_dir():
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise ForecastError(f"cannot create {directory}: {place} is not writable; give another {key}=")
+            return
+        if place.exists() or place.is_symlink():
+            raise ForecastError(f"cannot create {directory}: {place} is a file, not a directory; give another {key}=")
+
+
+class OutputDir:
+    """The directory a command that reads a run writes into. Its run.json, written last, says how the
+    command ended: `completed` (older versions wrote no status: completed too), or `failed` with the
+    error, so that files a failed command left are never taken for a finished output."""
+
+    task: str  # the command, as its run.json names it
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
+
+    run_json = property(lambda self: self.root / "run.json")
+
+    def is_finished(self) -> bool:
+        """Whether run.json is there and does not say failed (an unreadable one counts as finished:
+        it is never written over)."""
+        if not (self.run_json.exists() or self.run_json.is_symlink()):
+            return False
+        try:
+            record = load_json(self.run_json)
+        except (OSError, ValueError, ForecastError):
+            return True
+        return not (isinstance(record, dict) and record.get("status") == FAILED)
+
+    def mark_failed(self, error: str) -> None:
+        """run.json saying the command failed and why, unless a finished output is there; a directory
+        that cannot be written (often the error itself) is left as it is."""
+        if self.is_finished() or not self.root.is_dir():
+            return
+        try:
+            write_json_atomic(self.run_json, {"task": self.task, "status": FAILED, "ended_at": utc_now(), "error": error})
+        except OSError:
+            pass
+
+
+class PredictDir(OutputDir):
+    """What `forecast predict` writes: outputs/predict/<date>/<time>_<run name>/, or `output=DIR`."""
+
+    task = "predict"
 
     predictions_csv = property(lambda self: self.root / "predictions.csv")
     predictions_png = property(lambda self: self.root / "predictions.png")
-    run_json = property(lambda self: self.root / "run.json")
 
 
-class BacktestDir:
+class BacktestDir(OutputDir):
     """What `forecast backtest` writes: outputs/backtest/<date>/<time>_<run name>/, or `output=DIR`."""
 
-    def __init__(self, root: Path | str):
-        self.root = Path(root)
+    task = "backtest"
 
     backtest_csv = property(lambda self: self.root / "backtest.csv")
     metrics_json = property(lambda self: self.root / "metrics.json")
     metrics_by_series_csv = property(lambda self: self.root / "metrics_by_series.csv")  # a panel's, per series
     error_by_step_png = property(lambda self: self.root / "error_by_step.png")
     forecasts_png = property(lambda self: self.root / "forecasts.png")
-    run_json = property(lambda self: self.root / "run.json")
 
 
 class ComparisonDir:

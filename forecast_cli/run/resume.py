@@ -22,6 +22,10 @@ ALLOWED_OVERRIDES = ("trainer.epochs", "trainer.verbose")
 # saved ones are never composed nor compared, so a resumed run logs only where `logger=...` typed next
 # to `resume=` says, and a run directory (data) cannot make its reader contact a host.
 CONNECTION_TARGETS = ("logger", "strategy.tpu", "strategy.workers")
+# Resolvers a saved override may call: the package's own pure ones. Any other (oc.env, oc.decode, now,
+# a plugin's) would run in the reader's process on a value the run's writer chose.
+_RESOLVER_CALL = re.compile(r"\$\{\s*([^\s:{}]+)\s*:")
+PURE_RESOLVERS = ("forecast_horizon", "forecast_ett_rows", "forecast_by_horizon")
 _KEY = re.compile(r"^[+~]{0,2}([A-Za-z_][\w.]*|[A-Za-z_][\w/]*)(@[\w.]+)?(=|$)")
 
 
@@ -37,6 +41,12 @@ def saved_overrides(run: RunDir) -> List[str]:
         value = entry.split("=", 1)[1] if "=" in entry else ""
         names_hydra = key.split("/")[0].split(".")[0] == "hydra"
         outside_package = key.split("/")[0] in _config_groups() and (".." in value or value.startswith("/"))
+        foreign = [name for name in _RESOLVER_CALL.findall(value) if name not in PURE_RESOLVERS]
+        if foreign:
+            raise ForecastError(
+                f"{run.overrides_yaml} holds {entry!r}, whose ${{{foreign[0]}:...}} a resume would resolve in your "
+                "environment (a run directory is data, and forecast saves values resolved): start a new run"
+            )
         if not match or names_hydra or outside_package:
             raise ForecastError(
                 f"{run.overrides_yaml} holds {entry!r}, which a saved run may not contain (Hydra settings, "
