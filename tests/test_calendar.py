@@ -158,6 +158,7 @@ def val_mse(run):
     return json.loads((run / "metrics.json").read_text())["val/mse"]
 
 
+@pytest.mark.slow  # 40 s: two trainings compared on accuracy
 def test_the_day_of_week_tells_the_model_which_day_comes_next(tmp_path):
     monday_peaks(tmp_path / "days.csv")
     result = run_forecast([*TRAIN, "hydra.run.dir=plain"], cwd=tmp_path)

@@ -55,6 +55,7 @@ def test_without_drop_last_every_window_is_batched(prepared):
     assert [len(b) for b in windows_of(datasets["val"])] == [68]
 
 
+@pytest.mark.slow  # 45 s for both loops
 @pytest.mark.parametrize("trainer", ["fit", "custom"])
 def test_a_drop_last_run_reports_metrics_on_every_validation_window(tmp_path, csv_file, trainer):
     args = ["train", f"trainer={trainer}", "model=linear", "trainer.drop_last=true"]

@@ -157,6 +157,7 @@ def test_the_cli_refuses_a_bad_schedule_with_exit_2_and_no_run(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "outputs").exists()
 
 
+@pytest.mark.slow  # 30 s: the schedule itself is unit-tested above
 def test_a_cli_run_follows_the_curve_epoch_by_epoch_and_saves_a_model_that_loads(tmp_path):
     """The CLI end to end, under both loops: history.csv records the rate after each epoch's last step, and
     the SavedModel and model.keras of the run are written and load back."""

@@ -164,7 +164,7 @@ def test_a_run_trained_on_every_row_has_no_test_metrics_and_still_forecasts(tmp_
 @pytest.mark.parametrize(
     "command, damage, message",
     [
-        ("predict", ("scaler.json", '{"kind": "standard"}'), "scaler.json (KeyError"),
+        ("predict", ("scaler.json", '{"kind": "standard"}'), "columns is not a list of column names"),
         ("evaluate", ("run.json", '{"status": "compl'), "run.json (JSONDecodeError): it is not a run record"),
         ("backtest", ("config.yaml", "data: [1, 2"), "config.yaml (ParserError"),
     ],

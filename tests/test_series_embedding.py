@@ -124,6 +124,7 @@ def first_steps(directory):
     return predictions.groupby("id").y.apply(list).to_dict()
 
 
+@pytest.mark.slow  # 80 s: a panel trained twice; the embedding layer itself is unit-tested above
 def test_only_the_embedding_tells_two_series_with_the_same_window_apart(tmp_path):
     two_series_panel(tmp_path / "two.csv")
     plain = run_forecast(["train", *PANEL, *DENSE, "trainer.epochs=1", "hydra.run.dir=plain"], cwd=tmp_path)

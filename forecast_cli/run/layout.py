@@ -221,9 +221,9 @@ def check_can_create(directory: Path, key: str) -> None:
 
 
 class OutputDir:
-    """The directory a command that reads a run writes into. Its run.json, written last, says how the
-    command ended: `completed` (older versions wrote no status: completed too), or `failed` with the
-    error, so that files a failed command left are never taken for a finished output."""
+    """The directory a command that reads a run writes into. Its run.json, written last, marks it
+    finished (`status: completed`; older versions wrote no status); a command that stopped early left
+    none, or one that says `failed`: such a directory may be written again."""
 
     task: str  # the command, as its run.json names it
 
@@ -242,16 +242,6 @@ class OutputDir:
         except (OSError, ValueError, ForecastError):
             return True
         return not (isinstance(record, dict) and record.get("status") == FAILED)
-
-    def mark_failed(self, error: str) -> None:
-        """run.json saying the command failed and why, unless a finished output is there; a directory
-        that cannot be written (often the error itself) is left as it is."""
-        if self.is_finished() or not self.root.is_dir():
-            return
-        try:
-            write_json_atomic(self.run_json, {"task": self.task, "status": FAILED, "ended_at": utc_now(), "error": error})
-        except OSError:
-            pass
 
 
 class PredictDir(OutputDir):
