@@ -35,6 +35,18 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _json_object(path: Path, fix: str, not_an_object: str) -> Dict[str, Any]:
+    """A run file holding one JSON object; a ForecastError naming the file, the error and `fix` when it
+    cannot be read, `not_an_object` when it holds something else."""
+    try:
+        data = load_json(path)
+    except (OSError, ValueError) as exc:
+        raise ForecastError(f"cannot read {path} ({type(exc).__name__}): {fix}") from exc
+    if not isinstance(data, dict):
+        raise ForecastError(not_an_object)
+    return data
+
+
 class RunDir:
     """One training run: config, status record, metrics, history, model and logs."""
 
@@ -107,12 +119,11 @@ class RunDir:
 
     def record(self) -> Dict[str, Any]:
         """run.json; a ForecastError naming the file when it is not a JSON object (truncated, edited)."""
-        try:
-            record = load_json(self.run_json)
-        except (OSError, ValueError) as exc:
-            raise ForecastError(f"cannot read {self.run_json} ({type(exc).__name__}): it is not a run record") from exc
-        if not isinstance(record, dict):
-            raise ForecastError(f"cannot read {self.run_json}: it is not a run record (a JSON object)")
+        record = _json_object(
+            self.run_json,
+            "it is not a run record",
+            f"cannot read {self.run_json}: it is not a run record (a JSON object)",
+        )
         for key, kinds in RECORD_TYPES.items():
             if record.get(key) is not None and not _is_a(record[key], kinds):
                 raise ForecastError(
@@ -155,12 +166,11 @@ class RunDir:
 
     def metrics(self) -> Dict[str, float]:
         """metrics.json: metric names and their numbers (null for one that has none); ForecastError otherwise."""
-        try:
-            metrics = load_json(self.metrics_json)
-        except (OSError, ValueError) as exc:
-            raise ForecastError(f"cannot read {self.metrics_json} ({type(exc).__name__}): train the run again") from exc
-        if not isinstance(metrics, dict):
-            raise ForecastError(f"{self.metrics_json} is not a JSON object of metrics: train the run again")
+        metrics = _json_object(
+            self.metrics_json,
+            "train the run again",
+            f"{self.metrics_json} is not a JSON object of metrics: train the run again",
+        )
         for name, value in metrics.items():
             if value is not None and not _is_a(value, (int, float)):
                 raise ForecastError(
@@ -223,7 +233,7 @@ def check_can_create(directory: Path, key: str) -> None:
 class OutputDir:
     """The directory a command that reads a run writes into. Its run.json, written last, marks it
     finished (`status: completed`; older versions wrote no status); a command that stopped early left
-    none, or one that says `failed`: such a directory may be written again."""
+    none: such a directory may be written again."""
 
     task: str  # the command, as its run.json names it
 
@@ -233,15 +243,8 @@ class OutputDir:
     run_json = property(lambda self: self.root / "run.json")
 
     def is_finished(self) -> bool:
-        """Whether run.json is there and does not say failed (an unreadable one counts as finished:
-        it is never written over)."""
-        if not (self.run_json.exists() or self.run_json.is_symlink()):
-            return False
-        try:
-            record = load_json(self.run_json)
-        except (OSError, ValueError, ForecastError):
-            return True
-        return not (isinstance(record, dict) and record.get("status") == FAILED)
+        """Whether run.json is there (a link counts: it is never written through nor over)."""
+        return self.run_json.exists() or self.run_json.is_symlink()
 
 
 class PredictDir(OutputDir):
