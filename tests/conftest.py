@@ -1,4 +1,5 @@
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -93,6 +94,12 @@ def snapshot(root: Path, skip: Path):
         for p in sorted(root.rglob("*"))
         if p.is_file() and not p.is_symlink() and skip not in p.parents
     }
+
+
+def finished_outputs(root: Path, pattern: str) -> list:
+    """The run.json files under `root` matching `pattern` that mark a finished predict/backtest output:
+    any but the failed or interrupted record such a command leaves when it stops early."""
+    return [p for p in root.glob(pattern) if json.loads(p.read_text()).get("status") not in ("failed", "interrupted")]
 
 
 def assert_refused(result, *fragments):

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import make_frame, run_forecast, train_target_only_run
+from conftest import finished_outputs, make_frame, run_forecast, train_target_only_run
 
 
 @pytest.fixture(scope="module")
@@ -86,4 +85,4 @@ def test_bad_backtests_are_one_line_and_exit_2(trained, tmp_path, args, message)
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("forecast: error:")]
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.stderr
-    assert not list(tmp_path.glob("outputs/backtest/*/*/run.json"))
+    assert not finished_outputs(tmp_path, "outputs/backtest/*/*/run.json")

@@ -13,14 +13,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import FORECAST, finished_outputs, make_frame, train_target_only_run
 from omegaconf import OmegaConf
 
 from forecast_cli.data.loaders import _data_file
 from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
 from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
 from forecast_cli.errors import ForecastError
-
-from conftest import FORECAST, make_frame, train_target_only_run
 
 BOMB_BYTES = 200 * 1024**2
 MEASURE = (
@@ -146,4 +145,4 @@ def test_a_bomb_planted_in_a_run_is_one_line_exit_2_for_its_readers(tmp_path, ru
 
     assert_refused_bomb(code, stderr, seconds, peak, bomb)
     assert not (run_reading_the_bomb / "evaluation.json").exists()
-    assert not (out / "run.json").exists()
+    assert not finished_outputs(out, "run.json")

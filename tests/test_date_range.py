@@ -5,14 +5,13 @@ Parquet, panel and .tsf loaders, and a forecast whose timestamps would leave it 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import finished_outputs, make_frame, only_run, run_forecast
 
 from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
 from forecast_cli.data.loaders.panel import PanelFileConfig, load_panel
 from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
 from forecast_cli.data.timestamps import future_timestamps
 from forecast_cli.errors import ForecastError
-
-from conftest import make_frame, only_run, run_forecast
 
 RANGE = r"outside the range this tool holds \(1677-09-21 00:12:43 to 2262-04-11 23:47:16, pandas' nanosecond timestamps\)"
 LATE = ["2262-04-10", "2262-04-11", "2262-04-12", "2300-01-01"]
@@ -87,4 +86,4 @@ def test_predict_across_the_end_of_the_range_is_one_line_exit_2(tmp_path):
         "the last date this tool holds (1677-09-21 00:12:43 to 2262-04-11 23:47:16, pandas' nanosecond timestamps): "
         "lower horizon"
     ]
-    assert not (tmp_path / "beyond" / "run.json").exists()
+    assert not finished_outputs(tmp_path, "beyond/run.json")

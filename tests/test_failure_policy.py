@@ -1,12 +1,15 @@
 """One failure policy for the commands that read a run and write a directory of their own (predict,
-backtest): a mistake found while the job runs is one line and exit 2, the output directory gets no
-run.json (written last: the files it wrote never look finished), and such a directory may be written
-again, while a finished one is refused."""
+backtest): a mistake found while the job runs is one line and exit 2, the output directory's run.json
+says `failed` with the error (the files it wrote never look finished), and a failed output directory
+may be written again, while a finished one is refused."""
 
 import json
 import pytest
 
 from conftest import assert_refused, make_frame, run_forecast, train_target_only_run
+
+from forecast_cli.commands.base import exit_on_user_error
+from forecast_cli.run.layout import PredictDir
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,10 @@ def test_a_job_that_fails_marks_its_output_failed_and_a_rerun_replaces_it(traine
     failed = run_forecast([command, f"run={run}", f"data.path={tmp_path / 'short.csv'}", f"output={out}"], cwd=tmp_path)
 
     assert_refused(failed, "rows")
-    assert not (out / "run.json").exists() and not (out / written).exists()
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "failed" and record["task"] == command
+    assert record["error"] == failed.stderr.strip().removeprefix("forecast: error: ")
+    assert not (out / written).exists()
 
     again = run_forecast([command, f"run={run}", f"output={out}"], cwd=tmp_path)
 
@@ -44,3 +50,65 @@ def test_an_output_path_through_a_file_is_one_line(trained, tmp_path, command):
 
     assert_refused(result, str(tmp_path / "a_file"))
     assert (tmp_path / "a_file").read_text() == "not a directory\n"
+
+
+@pytest.fixture
+def hydra_output_dir(tmp_path):
+    """The job's output directory as Hydra would give it (HydraConfig set, as inside @hydra.main)."""
+    from hydra.conf import HydraConf
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.create({"hydra": OmegaConf.structured(HydraConf)})
+    cfg.hydra.runtime.output_dir = str(tmp_path / "out")
+    HydraConfig.instance().set_config(cfg)
+    (tmp_path / "out").mkdir()
+    yield tmp_path / "out"
+    HydraConfig.instance().cfg = None
+
+
+def raising(exc):
+    def job(cfg):
+        (PredictDir(hydra_output()).predictions_csv).write_text("step,target\n1,0.5\n")  # a partial output
+        raise exc
+
+    return job
+
+
+def hydra_output() -> str:
+    from hydra.core.hydra_config import HydraConfig
+
+    return HydraConfig.get().runtime.output_dir
+
+
+@pytest.mark.parametrize(
+    "exc, status, error",
+    [
+        (KeyboardInterrupt(), "interrupted", "KeyboardInterrupt"),
+        (ZeroDivisionError("division by zero\nsecond line"), "failed", "division by zero"),
+    ],
+)
+def test_a_bug_or_ctrl_c_keeps_its_exception_and_marks_the_output(hydra_output_dir, exc, status, error):
+    with pytest.raises(type(exc)):
+        exit_on_user_error(raising(exc), None, PredictDir)
+
+    record = json.loads((hydra_output_dir / "run.json").read_text())
+    assert (record["task"], record["status"], record["error"]) == ("predict", status, error)
+    assert not PredictDir(hydra_output_dir).is_finished()
+
+
+def test_a_finished_output_is_never_marked(hydra_output_dir):
+    finished = {"task": "predict", "status": "completed"}
+    (hydra_output_dir / "run.json").write_text(json.dumps(finished))
+
+    with pytest.raises(ZeroDivisionError):
+        exit_on_user_error(raising(ZeroDivisionError("late")), None, PredictDir)
+
+    assert json.loads((hydra_output_dir / "run.json").read_text()) == finished
+
+
+def test_a_successful_job_that_exits_0_marks_nothing(hydra_output_dir):
+    with pytest.raises(SystemExit):
+        exit_on_user_error(raising(SystemExit(0)), None, PredictDir)
+
+    assert not (hydra_output_dir / "run.json").exists()

@@ -9,8 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from conftest import make_frame, only_run, run_forecast, train_target_only_run
+from conftest import (
+    finished_outputs,
+    make_frame,
+    only_run,
+    run_forecast,
+    train_target_only_run,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 
@@ -103,7 +108,7 @@ def test_bad_input_is_one_line_exit_2_and_no_prediction(trained, tmp_path, extra
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("forecast: error:")]
     assert len(errors) == 1 and message in errors[0] and "Traceback" not in result.stderr
-    assert not list(tmp_path.glob("outputs/predict/*/*/run.json"))
+    assert not finished_outputs(tmp_path, "outputs/predict/*/*/run.json")
 
 
 def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_file):
@@ -118,7 +123,7 @@ def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_fil
     result = run_forecast(["predict", f"run={run}", "horizon=3"], cwd=tmp_path)
     assert result.returncode == 2
     assert "'load', 'temp' are neither forecast by the model nor derived from the timestamps" in result.stderr
-    assert "Traceback" not in result.stderr and not list(tmp_path.glob("outputs/predict/*/*/run.json"))
+    assert "Traceback" not in result.stderr and not finished_outputs(tmp_path, "outputs/predict/*/*/run.json")
     direct = run_forecast(["predict", f"run={run}", "horizon=1", f"output={tmp_path / 'direct'}"], cwd=tmp_path)
     assert direct.returncode == 0, direct.stderr  # the first step needs no future input
     assert len(read_rows(tmp_path / "direct" / "predictions.csv")) == 1

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FORECAST, finished_outputs, make_frame, only_run, run_forecast
 
 from forecast_cli.cli import main
 from forecast_cli.data.streams import stream_layout
 from forecast_cli.data.window import WindowSpec
 from forecast_cli.errors import ForecastError
-
-from conftest import FORECAST, make_frame, only_run, run_forecast
 
 ROWS, STREAMS, WIDTH, EPOCHS = 1000, 4, 8, 20
 # tutorial split of 1000 rows: train [0, 700), val [700, 900), test [900, 1000)
@@ -284,7 +283,7 @@ def test_backtest_and_export_refuse_a_stateful_run_in_one_line(trained, tmp_path
     assert result.returncode == 2
     (line,) = one_line(result.stderr)
     assert "the run's model is stateful (model.stateful=true, 4 streams)" in line and message in line
-    assert not list(tmp_path.glob("*/run.json")) and not list(tmp_path.glob("serving/m/*"))
+    assert not finished_outputs(tmp_path, "*/run.json") and not list(tmp_path.glob("serving/m/*"))
 
 
 def history(run: Path):

@@ -215,7 +215,7 @@ def print_summary(metrics: Dict[str, Any], title: str) -> None:
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    exit_on_user_error(backtest_job, cfg)
+    exit_on_user_error(backtest_job, cfg, BacktestDir)
 
 
 class BacktestCommand(OneRunCommand):

@@ -4,7 +4,7 @@ rewrite the arguments, compose and validate every job (the precheck), then hand 
 import argparse
 import sys
 from pathlib import Path
-from typing import Any, Callable, List, Protocol
+from typing import Any, Callable, List, Optional, Protocol
 
 from omegaconf import OmegaConf
 
@@ -15,11 +15,12 @@ from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,
     TrainingDiverged,
+    first_line,
     full_error_requested,
     path_error,
     report_user_error,
 )
-from forecast_cli.run.layout import PLAIN_NAME, RunDir, check_can_create, find_runs, name_in_dir
+from forecast_cli.run.layout import FAILED, INTERRUPTED, PLAIN_NAME, OutputDir, RunDir, check_can_create, find_runs, name_in_dir
 
 DIVERGED_EXIT_CODE = 1  # as `forecast train` exits on a diverged run
 
@@ -110,16 +111,22 @@ class OneRunCommand(HydraCommand):
             raise ForecastError(f"{cfg.output} already holds a finished {self.config_name}: give a new output=DIR")
 
 
-def exit_on_user_error(job: Callable[[Any], None], cfg) -> None:
+def exit_on_user_error(job: Callable[[Any], None], cfg, output: Optional[Callable[[Path], OutputDir]] = None) -> None:
     """Every run-reading command's failure policy around its Hydra job: a ForecastError (or an OSError a
     user can fix: permissions, a full disk, a file in the way) is one line on stderr and exit 2,
     non-finite outputs (TrainingDiverged) one line and exit 1, as training reports them; with
-    HYDRA_FULL_ERROR=1 they are raised. The job writes its output's run.json last: a job that stops
-    early leaves none, so what it wrote never looks finished."""
+    HYDRA_FULL_ERROR=1 they are raised. Whatever ends the job early, a bug or Ctrl-C included, marks
+    the command's own output directory (`output`, a layout of run/layout.py) failed or interrupted
+    with the error, so what it wrote never looks finished."""
     try:
         job(cfg)
-    except Exception as exc:
+    except BaseException as exc:
         user_error = exc if isinstance(exc, (ForecastError, TrainingDiverged)) else path_error(exc)
+        if output is not None and not (isinstance(exc, SystemExit) and not exc.code):
+            from hydra.core.hydra_config import HydraConfig
+
+            status = INTERRUPTED if isinstance(exc, KeyboardInterrupt) else FAILED
+            output(Path(HydraConfig.get().runtime.output_dir)).mark_stopped(status, first_line(user_error or exc))
         if user_error is None or full_error_requested():
             raise
         report_user_error(str(user_error))

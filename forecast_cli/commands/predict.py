@@ -182,7 +182,7 @@ def print_prediction(rows: List[Dict[str, Any]], title: str, shown: int = 24) ->
 
 @hydra.main(version_base="1.3", config_path="pkg://forecast_cli.conf", config_name=CONFIG_NAME)
 def main(cfg) -> None:
-    exit_on_user_error(predict_job, cfg)
+    exit_on_user_error(predict_job, cfg, PredictDir)
 
 
 class PredictCommand(OneRunCommand):

@@ -231,9 +231,10 @@ def check_can_create(directory: Path, key: str) -> None:
 
 
 class OutputDir:
-    """The directory a command that reads a run writes into. Its run.json, written last, marks it
-    finished (`status: completed`; older versions wrote no status); a command that stopped early left
-    none: such a directory may be written again."""
+    """The directory a command that reads a run writes into. Its run.json, written last, says how the
+    command ended: `completed` (older versions wrote no status: completed too), or `failed` /
+    `interrupted` with the error, so that files a stopped command left are never taken for a finished
+    output; such a directory may be written again."""
 
     task: str  # the command, as its run.json names it
 
@@ -243,8 +244,27 @@ class OutputDir:
     run_json = property(lambda self: self.root / "run.json")
 
     def is_finished(self) -> bool:
-        """Whether run.json is there (a link counts: it is never written through nor over)."""
-        return self.run_json.exists() or self.run_json.is_symlink()
+        """Whether run.json is there and says neither failed nor interrupted (an unreadable one, or a
+        link, counts as finished: it is never written through nor over)."""
+        if self.run_json.is_symlink():
+            return True
+        if not self.run_json.exists():
+            return False
+        try:
+            record = load_json(self.run_json)
+        except (OSError, ValueError, ForecastError):
+            return True
+        return not (isinstance(record, dict) and record.get("status") in (FAILED, INTERRUPTED))
+
+    def mark_stopped(self, status: str, error: str) -> None:
+        """run.json saying the command stopped (`failed` or `interrupted`) and why, unless a finished
+        output is there; a directory that cannot be written (often the error itself) is left as it is."""
+        if self.is_finished() or not self.root.is_dir() or self.root.is_symlink():
+            return
+        try:
+            write_json_atomic(self.run_json, {"task": self.task, "status": status, "ended_at": utc_now(), "error": error})
+        except OSError:
+            pass
 
 
 class PredictDir(OutputDir):
