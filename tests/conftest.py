@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast_cli.run.layout import STOPPED
+
 FORECAST = str(Path(sys.executable).parent / "forecast")
 
 
@@ -99,7 +101,7 @@ def snapshot(root: Path, skip: Path):
 def finished_outputs(root: Path, pattern: str) -> list:
     """The run.json files under `root` matching `pattern` that mark a finished predict/backtest output:
     any but the failed or interrupted record such a command leaves when it stops early."""
-    return [p for p in root.glob(pattern) if json.loads(p.read_text()).get("status") not in ("failed", "interrupted")]
+    return [p for p in root.glob(pattern) if json.loads(p.read_text()).get("status") not in STOPPED]
 
 
 def assert_refused(result, *fragments):

@@ -4,6 +4,7 @@ says `failed` with the error (the files it wrote never look finished), and a fai
 may be written again, while a finished one is refused."""
 
 import json
+from pathlib import Path
 import pytest
 
 from conftest import assert_refused, make_frame, run_forecast, train_target_only_run
@@ -67,18 +68,12 @@ def hydra_output_dir(tmp_path):
     HydraConfig.instance().cfg = None
 
 
-def raising(exc):
+def raising(exc, output: Path):
     def job(cfg):
-        (PredictDir(hydra_output()).predictions_csv).write_text("step,target\n1,0.5\n")  # a partial output
+        PredictDir(output).predictions_csv.write_text("step,target\n1,0.5\n")  # a partial output
         raise exc
 
     return job
-
-
-def hydra_output() -> str:
-    from hydra.core.hydra_config import HydraConfig
-
-    return HydraConfig.get().runtime.output_dir
 
 
 @pytest.mark.parametrize(
@@ -90,7 +85,7 @@ def hydra_output() -> str:
 )
 def test_a_bug_or_ctrl_c_keeps_its_exception_and_marks_the_output(hydra_output_dir, exc, status, error):
     with pytest.raises(type(exc)):
-        exit_on_user_error(raising(exc), None, PredictDir)
+        exit_on_user_error(raising(exc, hydra_output_dir), None, PredictDir)
 
     record = json.loads((hydra_output_dir / "run.json").read_text())
     assert (record["task"], record["status"], record["error"]) == ("predict", status, error)
@@ -102,13 +97,13 @@ def test_a_finished_output_is_never_marked(hydra_output_dir):
     (hydra_output_dir / "run.json").write_text(json.dumps(finished))
 
     with pytest.raises(ZeroDivisionError):
-        exit_on_user_error(raising(ZeroDivisionError("late")), None, PredictDir)
+        exit_on_user_error(raising(ZeroDivisionError("late"), hydra_output_dir), None, PredictDir)
 
     assert json.loads((hydra_output_dir / "run.json").read_text()) == finished
 
 
 def test_a_successful_job_that_exits_0_marks_nothing(hydra_output_dir):
     with pytest.raises(SystemExit):
-        exit_on_user_error(raising(SystemExit(0)), None, PredictDir)
+        exit_on_user_error(raising(SystemExit(0), hydra_output_dir), None, PredictDir)
 
     assert not (hydra_output_dir / "run.json").exists()

@@ -18,6 +18,7 @@ from forecast_cli.run.atomic import write_json_atomic
 from forecast_cli.run.untrusted import check_tree, error_name, load_json, load_yaml_data, load_yaml_plain, not_regular
 
 RUNNING, COMPLETED, FAILED, INTERRUPTED = "running", "completed", "failed", "interrupted"
+STOPPED = (FAILED, INTERRUPTED)  # how a command that ended early marks its own output
 PLAIN_NAME = re.compile(r"^[\w.\-]+$")
 MAX_NAME_IN_DIR = 100
 
@@ -254,7 +255,7 @@ class OutputDir:
             record = load_json(self.run_json)
         except (OSError, ValueError, ForecastError):
             return True
-        return not (isinstance(record, dict) and record.get("status") in (FAILED, INTERRUPTED))
+        return not (isinstance(record, dict) and record.get("status") in STOPPED)
 
     def mark_stopped(self, status: str, error: str) -> None:
         """run.json saying the command stopped (`failed` or `interrupted`) and why, unless a finished
