@@ -8,7 +8,7 @@ squares of the one-step errors, which is ETS(A,N,N)'s maximum likelihood: for a 
 alpha the initial level minimizing the squared errors has a closed form (the errors are linear in it);
 alpha is searched on a grid over [1e-4, 0.9999] (R's ets bounds) and refined by golden section. The
 forecast is the last level, flat. MASE, sMAPE (percent) and the seasonal naive come from
-forecast_cli.metrics_competition, as in the runs.
+forecast_cli.evaluation, as in the runs.
 """
 
 import json
@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
-from forecast_cli.metrics_competition import aggregate, mase_scale, score_series, seasonal_naive
+from forecast_cli.evaluation.by_series import aggregate, score_series
+from forecast_cli.evaluation.seasonal import mase_scale, seasonal_naive
 
 LOW, HIGH = 1e-4, 0.9999
 

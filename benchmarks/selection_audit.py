@@ -44,20 +44,21 @@ def epoch_test_scores_class():
             from forecast_cli.data.loaders import DATA
             from forecast_cli.data.pipeline import make_dataset
             from forecast_cli.data.prepare import prepare_data
-            from forecast_cli.metrics import inference_function
+            from forecast_cli.forecaster.engine import inference_function
 
             data = OmegaConf.merge(OmegaConf.structured(DATA.get(self.data["name"]).schema), self.data)
             prepared = prepare_data(data, OmegaConf.create(self.window))
             test = prepared.splits["test"]
+            self.prepared = prepared
             self.test = make_dataset(test.values, test.starts, prepared.spec, self.batch_size, False, 0)
             self.forward = inference_function(self.model)  # traced once; it reads the weights of each epoch
             if not self.out.exists():
                 self.out.write_text("epoch,val_loss,test_mse,test_mae\n")
 
         def on_epoch_end(self, epoch, logs=None):
-            from forecast_cli.metrics import evaluate_model
+            from forecast_cli.evaluation.score import score_split
 
-            scores = evaluate_model(self.model, self.test, "mse", self.forward)
+            scores, _ = score_split(lambda x: self.forward(x).numpy(), self.test, self.prepared, "test", "mse")
             with self.out.open("a", newline="") as handle:
                 csv.writer(handle).writerow(
                     [epoch + 1, (logs or {}).get("val_loss", ""), f"{scores['mse']:.6f}", f"{scores['mae']:.6f}"]

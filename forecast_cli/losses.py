@@ -4,7 +4,7 @@ compiled `.keras` files load back with safe_mode=True. (Imports Keras: load it o
 import keras
 from keras import ops
 
-from forecast_cli.metrics import EPSILON
+from forecast_cli.evaluation.names import EPSILON
 
 
 @keras.saving.register_keras_serializable(package="forecast")

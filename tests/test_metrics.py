@@ -4,13 +4,16 @@ agrees with the metric."""
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from forecast_cli.data.real_units import LabelUnscaler
-from forecast_cli.data.scaling import Scaler
-from forecast_cli.data.window import WindowSpec
+from conftest import compose_train
 from forecast_cli.losses import keras_loss
-from forecast_cli.metrics import MetricAccumulator, RealUnitAccumulator, mase, parse_metric, point_metrics
+from forecast_cli.evaluation.by_series import SeriesScores, summarize
+from forecast_cli.evaluation.names import parse_metric
+from forecast_cli.evaluation.point import point_metrics
+from forecast_cli.evaluation.scaled import MetricAccumulator
+from forecast_cli.evaluation.seasonal import mase, mase_scale
 
 
 def batches(seed=0):
@@ -93,26 +96,40 @@ def test_mase_with_season_1_and_12():
 
 def test_mase_is_nan_without_a_naive_error_to_scale_by():
     assert math.isnan(mase([1.0], [2.0], [5.0, 5.0, 5.0], season=1))  # constant in-sample
-    assert math.isnan(mase([1.0], [2.0], [1.0, 2.0], season=12))  # shorter than a season
+    assert math.isnan(mase([1.0], [2.0], [7.0], season=1))  # nothing to difference
     with pytest.raises(ValueError, match="season"):
         mase([1.0], [2.0], [1.0, 2.0], season=0)
 
 
-def test_real_unit_accumulator_pools_batches_and_names_every_column():
+def test_a_history_no_longer_than_a_season_is_scaled_by_its_lag_1_naive_error():
+    """M4's fallback, one definition: 4 quarters of history with season 4 scale by |3-1|, |2-3|, |6-2| (mean 7/3)."""
+    history = [1.0, 3.0, 2.0, 6.0]
+    assert mase_scale(history, 4) == pytest.approx(7 / 3)
+    assert mase([5.0, 8.0], [4.0, 8.5], history, season=4) == pytest.approx(0.75 / (7 / 3))
+    assert mase([5.0, 8.0], [4.0, 8.5], history, season=4) == mase([5.0, 8.0], [4.0, 8.5], history, season=1)
+
+
+def test_the_scores_of_one_series_pool_its_batches_and_name_every_column():
     columns = ["T (degC)", "rho (g/m**3)"]
     rng = np.random.default_rng(3)
     actual = rng.standard_normal((7, 3, 2)) * [1.0, 1000.0]
     forecast = actual + rng.standard_normal(actual.shape) * [0.1, 50.0]
-    accumulator = RealUnitAccumulator(columns)
-    accumulator.update(actual[:4], forecast[:4])
-    accumulator.update(actual[4:], forecast[4:])
-    metrics = accumulator.result()
+    naive = actual + 1.0
+    scales = np.array([[2.0, 4.0]])
+    scores = SeriesScores(1, 2)
+    for part in (slice(0, 4), slice(4, 7)):
+        scores.update(actual[part], forecast[part], naive[part], np.zeros(len(actual[part]), np.int64), scales)
+    metrics = summarize(scores, columns)
     for name, value in point_metrics(actual, forecast).items():
         assert metrics[f"real_{name}"] == pytest.approx(value)
     for j, column in enumerate(columns):
         for name, value in point_metrics(actual[..., j], forecast[..., j]).items():
             assert metrics[f"real_{name}[{column}]"] == pytest.approx(value)
-    assert len(metrics) == 4 * 3
+        assert metrics[f"mase[{column}]"] == pytest.approx(np.abs(forecast - actual)[..., j].mean() / scales[0, j])
+    # MASE pools the values of both columns, each scaled by its own in-sample naive error
+    assert metrics["mase"] == pytest.approx((np.abs(forecast - actual) / scales[0]).mean())
+    assert metrics["naive_mase"] == pytest.approx((1.0 / scales[0]).mean())
+    assert metrics["series"] == 1 and "mase_undefined_series" not in metrics
 
 
 def test_per_column_metric_names_parse_back_whatever_the_column_holds():
@@ -122,14 +139,29 @@ def test_per_column_metric_names_parse_back_whatever_the_column_holds():
     assert parse_metric("last_time_step_mse") == ("last_time_step_mse", None)
 
 
-def test_label_unscaler_maps_output_j_to_label_column_j_mod_n_labels():
-    columns = ("a", "b", "c")
-    spec = WindowSpec(4, 2, 1, columns, columns, ("c", "a"), steps_ahead=3)
-    scaler = Scaler("standard", list(columns), np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0]))
-    scaled = np.zeros((5, 2, spec.n_outputs))
-    scaled[..., 0::2] = 1.0  # column c at every step ahead
-    scaled[..., 1::2] = -1.0  # column a
-    real = LabelUnscaler(scaler, spec)(scaled)
-    assert real.shape == (5, 2, 3, 2)
-    np.testing.assert_allclose(real[..., 0], 1.0 * 30.0 + 3.0)
-    np.testing.assert_allclose(real[..., 1], -1.0 * 10.0 + 1.0)
+def test_the_scorer_maps_output_j_to_label_column_j_mod_n_labels_and_the_row_it_forecasts(tmp_path):
+    """window.steps_ahead=3 over label columns (c, a): output j of label step t forecasts column j % 2 at row
+    t + j // 2 after the step; scored in real units against those rows of the data, by hand."""
+    import forecast_cli.commands.train  # noqa: F401  (stores the schemas)
+    from forecast_cli.data.pipeline import make_dataset
+    from forecast_cli.data.prepare import prepare_data
+    from forecast_cli.evaluation.score import score_split
+
+    rows = 120
+    t = np.arange(rows, dtype=np.float64)
+    frame = pd.DataFrame({"a": 100 + t, "b": np.sin(t), "c": -3 * t})
+    frame.to_csv(tmp_path / "abc.csv", index=False)
+    cfg = compose_train(["data=csv", f"data.path={tmp_path / 'abc.csv'}", "data.target=[c,a]", "window.input_width=4",
+                         "window.label_width=2", "window.shift=1", "window.steps_ahead=3"])
+    prepared = prepare_data(cfg.data, cfg.window)
+    spec, part, scaler = prepared.spec, prepared.splits["test"], prepared.scaler
+    assert spec.label_columns == ("c", "a") and spec.n_outputs == 6
+    dataset = make_dataset(part.values, part.starts, spec, 3, shuffle=False, seed=0)
+    zero = score_split(lambda x: np.zeros((len(x), 2, 6), np.float32), dataset, prepared, "test", "mse")[0]
+    # a zero scaled forecast is each column's training mean; the actuals are rows 1..2 (+0..2 ahead) after the input
+    first = prepared.split_ranges["test"][0]
+    starts = first + part.starts  # rows of the series where the test windows start
+    label_rows = starts[:, None, None] + 3 + np.arange(2)[:, None] + np.arange(3)[None, :]  # label_start 3
+    for column, raw in (("c", frame.c.to_numpy()), ("a", frame.a.to_numpy())):
+        mean = scaler.offset[list(scaler.columns).index(column)]
+        assert zero[f"real_mae[{column}]"] == pytest.approx(np.abs(raw[label_rows] - mean).mean(), rel=1e-6)

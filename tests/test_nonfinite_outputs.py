@@ -18,8 +18,9 @@ from forecast_cli.forecaster.finite import (
     require_finite_forecast,
     require_finite_metrics,
 )
-from forecast_cli.metrics import point_metrics
-from forecast_cli.metrics_competition import aggregate, smape_terms
+from forecast_cli.evaluation.point import point_metrics
+from forecast_cli.evaluation.by_series import aggregate
+from forecast_cli.evaluation.point import smape_terms
 from forecast_cli.run.atomic import undefined_as_null, write_json_atomic
 
 OVERFLOWING_KERNEL = 3e38  # float32 holds it; any sum of two such products does not

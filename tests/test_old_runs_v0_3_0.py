@@ -37,6 +37,14 @@ def old_run(tmp_path):
     return copy
 
 
+def flat(value, prefix=""):
+    """A JSON value as {dotted path: leaf}: dicts by key, lists by index."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else None
+    if items is None:
+        return {prefix: value}
+    return {path: leaf for key, item in items for path, leaf in flat(item, f"{prefix}{key}.").items()}
+
+
 def assert_same_table(got: Path, want: Path, numbers: tuple):
     """The same rows and keys; the columns in `numbers` equal as numbers (printed to 7 digits), the rest as text."""
     got_rows, want_rows = read_rows(got), read_rows(want)
@@ -80,9 +88,6 @@ def test_a_0_3_0_run_backtests_to_what_0_3_0_scored(old_run, name, tmp_path):
     assert result.returncode == 0, result.stderr
     assert_same_table(out / "backtest.csv", EXPECTED / f"{name}_backtest" / "backtest.csv", ("actual", "forecast"))
     got, want = read_json(out / "metrics.json"), read_json(EXPECTED / f"{name}_backtest" / "metrics.json")
-    flat = lambda d, p="": {f"{p}{k}": v for k, v in d.items() if not isinstance(v, dict)} | {  # noqa: E731
-        key: value for k, v in d.items() if isinstance(v, dict) for key, value in flat(v, f"{p}{k}.").items()
-    }
     got, want = flat(got), flat(want)
     for key, value in want.items():
         assert key in got, key

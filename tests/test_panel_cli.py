@@ -2,6 +2,7 @@
 backtested with hand-computed figures; a long table with a global N-BEATS; bad input in one line, exit 2."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +104,7 @@ def test_long_table_global_nbeats_per_series_files(tmp_path):
 
 
 def test_a_panel_forecasting_several_steps_per_label_step_trains_and_evaluates_alike(tmp_path):
-    # per-series metrics need one value per label step; training and evaluate must agree on skipping them
+    # every label step holds 3 values ahead: each is scored in real units against the row it forecasts
     rows = [(name, d, level + (i % 4)) for name, level in (("a", 10.0), ("b", 50.0))
             for i, d in enumerate(pd.date_range("2021-01-01", periods=60, freq="D").strftime("%Y-%m-%d"))]
     pd.DataFrame(rows, columns=["sid", "day", "y"]).to_csv(tmp_path / "two.csv", index=False)
@@ -115,11 +116,16 @@ def test_a_panel_forecasting_several_steps_per_label_step_trains_and_evaluates_a
     assert result.returncode == 0, result.stderr
     run = only_run(tmp_path)
     assert json.loads((run / "run.json").read_text())["window"]["steps_ahead"] == 3
-    assert not (run / "metrics_by_series.csv").exists()
+    metrics = json.loads((run / "metrics.json").read_text())
+    by_series = pd.read_csv(run / "metrics_by_series.csv").query("split == 'test'")
+    assert by_series.id.tolist() == ["a", "b"] and (by_series.windows > 0).all()
+    assert metrics["test/real_mae"] == pytest.approx(by_series.real_mae.mean(), rel=1e-9)  # the mean over series
+    assert metrics["test/series"] == 2 and metrics["test/real_mae[y]"] == metrics["test/real_mae"]
+    assert 0 < metrics["test/real_mae"] < 50 and math.isfinite(metrics["test/mase"])
     result = run_forecast(["evaluate", f"run={run}"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     evaluation = json.loads((run / "evaluation.json").read_text())
-    assert "series_metrics" not in evaluation and evaluation["max_abs_diff_vs_training"] < 1e-9
+    assert evaluation["series_metrics"] and evaluation["max_abs_diff_vs_training"] < 1e-9
     assert set(evaluation["metrics"]) == {k for k in json.loads((run / "metrics.json").read_text()) if k.startswith("test/")}
 
 

@@ -14,16 +14,9 @@ from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
 from forecast_cli.data.split import SplitConfig, competition_ranges, split_ranges
 from forecast_cli.errors import ForecastError
-from forecast_cli.metrics_competition import (
-    SeriesScores,
-    aggregate,
-    mase_scale,
-    naive_source_rows,
-    owa,
-    score_series,
-    seasonal_naive,
-    smape_terms,
-)
+from forecast_cli.evaluation.by_series import SeriesScores, aggregate, owa, score_series
+from forecast_cli.evaluation.point import smape_terms
+from forecast_cli.evaluation.seasonal import mase_scale, naive_source_rows, seasonal_naive
 
 HEADER = """# a comment line\r
 @relation Test\r
@@ -263,11 +256,11 @@ def test_per_series_scores_averages_and_owa_by_hand():
 
 
 def test_a_panels_scaled_and_per_series_metrics_come_from_one_pass_over_the_same_windows(tmp_path):
-    """score_split's scaled metrics equal evaluate's over the tf.data windows of the split, while the
+    """score_split's scaled metrics equal a MetricAccumulator's over the tf.data windows of the split, while the
     model runs once per window."""
     from forecast_cli.data.pipeline import make_dataset
-    from forecast_cli.forecaster.panel import score_split
-    from forecast_cli.metrics import MetricAccumulator
+    from forecast_cli.evaluation.scaled import MetricAccumulator
+    from forecast_cli.evaluation.score import score_split
 
     path = write(tmp_path, HEADER + SERIES)
     cfg = compose_data("data=tsf", f"data.path={path}", "data.missing=interpolate")
@@ -285,7 +278,8 @@ def test_a_panels_scaled_and_per_series_metrics_come_from_one_pass_over_the_same
         for inputs, labels in make_dataset(part.values, part.starts, spec, 3, shuffle=False, seed=0):
             expected.update(labels.numpy(), forward(inputs.numpy()))
         windows_seen.clear()
-        metrics, rows = score_split(forward, prepared, split, "huber")
+        dataset = make_dataset(part.values, part.starts, spec, 5, shuffle=False, seed=0)
+        metrics, rows = score_split(lambda x: forward(x.numpy()), dataset, prepared, split, "huber")
         assert sum(windows_seen) == len(part.starts)  # one pass
         for name, value in expected.result().items():
             assert metrics[name] == pytest.approx(value, rel=1e-12), (split, name)

@@ -8,7 +8,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.errors import ForecastError
-from forecast_cli.metrics_competition import seasonal_naive
+from forecast_cli.evaluation.seasonal import seasonal_naive
 from forecast_cli.models import MODELS, build_model
 from forecast_cli.models.layers import BasisExpansion
 from forecast_cli.models.layers.nbeats import harmonic_frequencies, trend_basis

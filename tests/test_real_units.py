@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.metrics import METRICS
+from forecast_cli.evaluation.names import METRICS
 from forecast_cli.run.layout import COMPLETED, RunDir
 from forecast_cli.run.model_files import load_model
 from forecast_cli.trainer.session import run_training

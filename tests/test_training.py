@@ -10,7 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import TENSORS, Even
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.metrics import METRICS, REAL_METRICS
+from forecast_cli.evaluation.names import METRICS, REAL_METRICS
 from forecast_cli.run.atomic import read_json
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training

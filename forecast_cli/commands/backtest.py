@@ -55,7 +55,7 @@ def backtest_job(cfg) -> None:
     from forecast_cli.data.timestamps import seasonal_period
     from forecast_cli.forecaster.backtest import backtest_metrics, run_backtest
     from forecast_cli.forecaster.plan import ForecastPlan
-    from forecast_cli.metrics import inference_function
+    from forecast_cli.forecaster.engine import inference_function
     from forecast_cli.models._stateful import refuse_stateful
     from forecast_cli.run.atomic import undefined_as_null, write_json_atomic
     from forecast_cli.run.restore import restore_run
@@ -74,7 +74,7 @@ def backtest_job(cfg) -> None:
     model = restored.load_model()
     refuse_stateful(model, STATEFUL_REFUSED)
     forward = inference_function(model)
-    if prepared.is_panel:
+    if prepared.series_scaler is not None or (len(prepared.series.segments) > 1 and not prepared.whole_series_split):
         return backtest_panel_job(cfg, run, target, prepared, plan, horizon, lambda x: forward(x).numpy())
     backtest = run_backtest(
         lambda x: forward(x).numpy(), plan, split.values, split.lengths, restored.scaler, horizon, int(cfg.stride)

@@ -11,13 +11,12 @@ from typing import Any, Dict, List
 from forecast_cli.commands.base import ArgumentParser, PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
-from forecast_cli.metrics import METRICS, REAL_METRICS
-from forecast_cli.metrics_competition import PANEL_METRICS
+from forecast_cli.evaluation.names import METRICS, SPLIT_METRICS
 from forecast_cli.published import published_figure
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, SweepDir, runs_below
 from forecast_cli.run.sweep import job_overrides
 
-CHART_METRICS = METRICS + REAL_METRICS + tuple(m for m in PANEL_METRICS if m not in REAL_METRICS + ("mase_undefined_series",))
+CHART_METRICS = METRICS + tuple(m for m in SPLIT_METRICS if m not in ("series", "mase_undefined_series"))
 
 PARSER = ArgumentParser(
     prog="forecast compare", description="Compare the metrics of runs: a table, comparison.csv and comparison.png."

@@ -46,9 +46,9 @@ class EvaluateConfig:
 
 def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     from forecast_cli.data.pipeline import make_dataset
-    from forecast_cli.data.real_units import LabelUnscaler
     from forecast_cli.data.streams import stream_starts
-    from forecast_cli.metrics import evaluate_model
+    from forecast_cli.evaluation.score import score_split
+    from forecast_cli.forecaster.engine import inference_function
     from forecast_cli.models._stateful import stateful_streams
     from forecast_cli.run.restore import restore_run
 
@@ -62,27 +62,16 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
     if streams:  # its streams' chunks in order, carrying the state, as training scored them
         starts = stream_starts(prepared, cfg.split, streams, cfg.batch_size, cfg.drop_last)
     if cfg.drop_last:
-        if prepared.is_panel:
-            raise ForecastError("drop_last scores a single series' windows in order; a panel is scored per series: drop it")
         starts = starts[: len(starts) // cfg.drop_last * cfg.drop_last]
         if not len(starts):
             raise ForecastError(f"drop_last={cfg.drop_last} keeps none of the {len(split.starts)} windows: give a smaller batch")
-    if prepared.scored_per_series:
-        # a panel's real-unit metrics are per series, averaged over series; its scaled ones come from the
-        # same forward pass (forecaster/panel.py)
-        from forecast_cli.forecaster.panel import score_splits
-        from forecast_cli.metrics import inference_function
-
-        forward = inference_function(model)
-        metrics, rows = score_splits(lambda x: forward(x).numpy(), prepared, [cfg.split], saved.trainer.loss)
-        write_csv_atomic(run.evaluation_by_series_csv, rows)
-    else:
-        batch = streams or int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
-        dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
-        to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
-        computed = evaluate_model(model, dataset, saved.trainer.loss, to_real=to_real)
-        metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
-        require_finite_metrics(metrics, f"the metrics of {run.root}")  # a panel's forecasts are checked as made
+    batch = streams or int(cfg.batch_size or saved.trainer.eval_batch_size or saved.trainer.batch_size)
+    dataset = make_dataset(split.values, starts, prepared.spec, batch, shuffle=False, seed=0)
+    forward = inference_function(model)
+    computed, rows = score_split(lambda x: forward(x).numpy(), dataset, prepared, cfg.split, saved.trainer.loss, starts)
+    metrics = {f"{cfg.split}/{k}": v for k, v in computed.items()}
+    require_finite_metrics(metrics, f"the metrics of {run.root}")
+    write_csv_atomic(run.evaluation_by_series_csv, rows)
 
     reference = run.metrics() if run.metrics_json.is_file() else {}
     same_data = prepared.series.sha256 == run.record().get("data", {}).get("sha256")
@@ -95,7 +84,7 @@ def evaluate_run(run: RunDir, cfg) -> Dict[str, Any]:
         "same_data_as_training": same_data,
         "windows": len(starts),
         **({"drop_last": int(cfg.drop_last), "windows_dropped": len(split.starts) - len(starts)} if cfg.drop_last else {}),
-        **({"series_metrics": str(run.evaluation_by_series_csv)} if prepared.scored_per_series else {}),
+        "series_metrics": str(run.evaluation_by_series_csv),
         "metrics": metrics,
         "max_abs_diff_vs_training": max(differences.values()) if differences else None,
     }

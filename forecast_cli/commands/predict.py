@@ -28,6 +28,7 @@ class PredictConfig:
     run: str = MISSING  # a run directory
     horizon: Optional[int] = None  # steps past the data; null: the steps the model forecasts at once
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
+    ids: Optional[List[str]] = None  # the series to forecast; null: every series of the data
     output: Optional[str] = None  # null: outputs/predict/<date>/<time>_<run name>
     allow_incomplete: bool = False
 
@@ -39,6 +40,7 @@ def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from forecast_cli.data.prepare import check_fits_float32, check_same_columns, data_spec
+    from forecast_cli.data.window import total_window
     from forecast_cli.forecaster.finite import require_finite_forecast
     from forecast_cli.forecaster.future import future_of, predict_future, series_history
     from forecast_cli.forecaster.plan import ForecastPlan
@@ -48,10 +50,13 @@ def predict_job(cfg) -> None:
     (run,) = find_runs([Path(cfg.run)])
     target = PredictDir(HydraConfig.get().runtime.output_dir)
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
-    series = restored.load_series(1)  # series_history checks the rows it needs
+    # the rows the run's windows span: what a generated series (data=sine) is as long as; files are read whole
+    series = restored.load_series(total_window(restored.config.window))
+    if cfg.ids is not None:
+        series = select_series(series, [str(i) for i in cfg.ids])
     check_same_columns(series, restored.scaler)
     check_fits_float32(series, restored.scaler)
-    if series.is_panel:
+    if restored.series_scaler is not None or len(series.segments) > 1:  # every series continued, by id
         return predict_panel_job(cfg, run, restored, series, target)
     spec = data_spec(restored.config.window, restored.data, series)
     plan = ForecastPlan(spec, derived_columns=series.derived_columns())
@@ -94,7 +99,7 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
     from forecast_cli.forecaster.finite import require_finite_forecast
     from forecast_cli.forecaster.panel import predict_panel, prediction_frame
     from forecast_cli.forecaster.plan import ForecastPlan
-    from forecast_cli.metrics import inference_function
+    from forecast_cli.forecaster.engine import inference_function
     from forecast_cli.run.atomic import write_frame_csv_atomic, write_json_atomic
 
     plan = ForecastPlan(restored.panel_window(series), derived_columns=series.derived_columns())
@@ -130,6 +135,21 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
     rows = [{k: readable(v) if isinstance(v, float) else v for k, v in row.items()} for row in frame.head(2 * horizon).to_dict("records")]
     print_prediction(rows, f"{run.root.name}: {len(prediction.ids)} series x {horizon} steps, {prediction.method} (first 2 series)")
     print(f"predictions: {target.predictions_csv}", flush=True)
+
+
+def select_series(series, ids: List[str]):
+    """The data with only the series named by `ids`, in that order; a ForecastError naming the first unknown id."""
+    from forecast_cli.data.panel import shown, subset
+    from forecast_cli.errors import ForecastError
+
+    position = {name: i for i, name in enumerate(series.ids)}
+    unknown = [name for name in ids if name not in position]
+    if unknown or not ids:
+        raise ForecastError(
+            (f"ids: '{unknown[0]}' is not a series of the data" if unknown else "ids: the list is empty")
+            + f"; its {len(series.ids)} series are {shown(series.ids)} (give ids=[...] of those, or leave ids out)"
+        )
+    return subset(series, [position[name] for name in dict.fromkeys(ids)])
 
 
 def prediction_rows(prediction) -> List[Dict[str, Any]]:

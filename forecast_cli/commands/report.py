@@ -3,25 +3,22 @@ rest (real MAPE, per-column figures) stays in the JSON and CSV files."""
 
 from typing import Any, Dict, List, Sequence
 
-from forecast_cli.metrics import METRICS, REAL_METRICS, parse_metric
-from forecast_cli.metrics_competition import PANEL_METRICS
+from forecast_cli.evaluation.names import METRICS, SPLIT_METRICS, parse_metric
 
-# no real MAPE: actuals near zero (a temperature in degC) make it huge and say nothing at a glance
-SHOWN_METRICS = METRICS + ("real_mae", "real_rmse", "real_smape")
-# a panel's (averages over series): the competitions' figures first, the scaled ones stay in the files
-SHOWN_PANEL_METRICS = ("loss", "real_smape", "mase", "owa", "real_mae", "real_rmse", "naive_smape", "naive_mase")
+# no real MAPE: actuals near zero (a temperature in degC) make it huge and say nothing at a glance; the
+# naive's own figures stay in the files
+SHOWN_METRICS = METRICS + ("real_mae", "real_rmse", "real_smape", "mase", "owa")
 
 
 def is_metric(name: str) -> bool:
-    return parse_metric(name)[0] in METRICS + REAL_METRICS + PANEL_METRICS
+    return parse_metric(name)[0] in METRICS + SPLIT_METRICS
 
 
 def metrics_table(title: str, rows: List[Dict[str, Any]], key_columns: Sequence[str]):
     """One column per key column, per shown metric present in a row, and per other (non-metric) field."""
     from rich.table import Table
 
-    shown = SHOWN_PANEL_METRICS if any("owa" in row for row in rows) else SHOWN_METRICS
-    metric_columns = [m for m in shown if any(m in row for row in rows)]
+    metric_columns = [m for m in SHOWN_METRICS if any(m in row for row in rows)]
     extra = [k for row in rows for k in row if k not in key_columns and not is_metric(k)]
     extra = list(dict.fromkeys(extra))
     table = Table(title=plain(title))

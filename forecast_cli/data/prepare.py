@@ -25,6 +25,9 @@ class PreparedSplit:
     rows: int
     lengths: List[int]  # rows of each series in `values`, in order (windows never cross them)
     timestamps: Optional[np.ndarray] = None  # [rows] datetime64 of every row; None: no dates
+    # per segment of `values`: its series (a position in PreparedData.series) and the row of that series it starts at
+    series: Optional[np.ndarray] = None
+    first_rows: Optional[np.ndarray] = None
 
 
 @dataclass
@@ -38,16 +41,18 @@ class PreparedData:
     # cut by time), or series indices when whole series are split
     split_ranges: Dict[str, List[int]]
     frequency: Optional[str] = None  # the pandas offset alias the timestamps step by
-    # a panel (data=panel, data=tsf): segment i of every split is series i (series.ids[i])
+    # per-series scaling (data.per_series of a panel)
     series_scaler: Optional[SeriesScaler] = None  # per-series scaling; `scaler` is then the identity
     season: int = 1  # the seasonal period (MASE, the naive forecast of OWA, model=seasonal_naive)
     horizon: Optional[int] = None  # the competition protocol's horizon
-    ranges: Optional[List[Dict[str, Tuple[int, int]]]] = None  # panel: [start, end) of every split of every series
-    left_out: Optional[Dict[str, List[str]]] = None  # panel: ids left out of every split ("all") or of one
+    # [start, end) of every split of every series cut by time; None where whole series are split
+    ranges: Optional[List[Dict[str, Tuple[int, int]]]] = None
+    left_out: Dict[str, List[str]] = dataclasses.field(default_factory=dict)  # ids left out of every split ("all") or of one
 
     @property
-    def is_panel(self) -> bool:
-        return self.series.is_panel
+    def whole_series_split(self) -> bool:
+        """Whole series go to train, val or test (data=sine): each series is a sample of its split."""
+        return self.series.split_by == SPLIT_BY_SERIES
 
     def series_count(self) -> int:
         """Series the run knows (the rows of its series scaler, else the data's)."""
@@ -67,15 +72,9 @@ class PreparedData:
         return self.series_scaler.inverse_rows(values, self.series_positions()[series], list(columns))
 
     @property
-    def scored_per_series(self) -> bool:
-        """A panel's real-unit metrics are per series, averaged over series (forecaster/panel.py), and need
-        one value per label step: with window.steps_ahead > 1 a panel has its scaled metrics only."""
-        return self.is_panel and self.spec.steps_ahead == 1
-
-    @property
     def single_series_by_time(self) -> bool:
         """One series cut into splits by time: a split's rows are rows of that series from its start."""
-        return self.series.split_by != SPLIT_BY_SERIES and len(self.series.segments) == 1
+        return not self.whole_series_split and len(self.series.segments) == 1
 
     @property
     def has_test(self) -> bool:
@@ -132,13 +131,11 @@ class PreparedData:
         return {"kind": self.scaler.kind, **({"ddof": self.scaler.ddof} if self.scaler.ddof is not None else {})}
 
     def _panel_record(self) -> Dict[str, Any]:
-        if not self.is_panel:
-            return {}
         return {
             "season": self.season,
             "horizon": self.horizon,
             "scaling": "per_series" if self.series_scaler is not None else "global",
-            "left_out": panel.left_out_record(self.left_out or {}),
+            "left_out": panel.left_out_record(self.left_out),
         }
 
 
@@ -160,13 +157,13 @@ def prepare_data(
     """
     total = total_window(window_cfg)
     series = load_series(data_cfg, total)
-    per_series = series.is_panel and bool(getattr(data_cfg, "per_series", False))
+    per_series = bool(getattr(data_cfg, "per_series", False))
     if series_index and not per_series:
         raise ForecastError(SERIES_INDEX_NEEDS)
     spec = data_spec(window_cfg, data_cfg, series, series_index)
     horizon = panel.split_horizon(data_cfg, series, spec.label_width)
     left_out: Dict[str, List[str]] = {}
-    if series.is_panel:
+    if series.split_by != SPLIT_BY_SERIES:
         series, left_out["all"] = panel.keep_trainable_series(series, data_cfg.split, spec.label_start, horizon)
     parts = split_series(series, data_cfg.split, lookback=spec.label_start, horizon=horizon)
     parts["all"] = series.segments
@@ -212,8 +209,9 @@ def prepare_data(
         if name == "train" and history and horizon:
             starts = panel.recent_window_starts(lengths, spec.total_width, max(1, round(history * horizon)))
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
-        if series.is_panel and name != "all":
-            left_out[name] = panel.short_series(series.ids, lengths, spec.total_width)
+        segment_series, first_rows = _segment_origins(series, data_cfg.split, name, spec.label_start, horizon)
+        if name != "all":
+            left_out[name] = panel.short_series([series.ids[i] for i in segment_series], lengths, spec.total_width)
         if positions is not None:
             offset, scale = series_scaler.offset[positions], series_scaler.scale[positions]
             scaled = [(segment - offset[i]) / scale[i] for i, segment in enumerate(segments)]
@@ -228,10 +226,11 @@ def prepare_data(
             rows=int(sum(lengths)),
             lengths=lengths,
             timestamps=None if dates is None else np.concatenate(dates[name]),
+            series=segment_series,
+            first_rows=first_rows,
         )
     frequency = series.frequency or (None if series.timestamps is None else infer_frequency(series.timestamps[0]))
-    if series.is_panel:
-        panel.report_left_out(left_out, len(series.segments), spec.total_width)
+    panel.report_left_out(left_out, len(series.segments), spec.total_width)
     return PreparedData(
         series=series,
         spec=spec,
@@ -243,8 +242,8 @@ def prepare_data(
         series_scaler=series_scaler,
         season=panel.season_of(data_cfg, series, frequency),
         horizon=horizon,
-        ranges=panel.series_ranges(series, data_cfg.split, spec.label_start, horizon) if series.is_panel else None,
-        left_out=left_out if series.is_panel else None,
+        ranges=None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon),
+        left_out=left_out,
     )
 
 
@@ -297,3 +296,16 @@ def _ranges(series: SeriesData, cfg, lookback: int, horizon: Optional[int] = Non
     else:
         bounds = split_ranges(len(series.segments[0]), cfg, lookback, horizon)
     return {name: [int(start), int(end)] for name, (start, end) in bounds.items()}
+
+
+def _segment_origins(series: SeriesData, cfg, split: str, lookback: int, horizon: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
+    """For every segment of a split: its series (a position in `series`) and the row of that series it starts at."""
+    count = len(series.segments)
+    if split == "all":
+        return np.arange(count, dtype=np.int64), np.zeros(count, dtype=np.int64)
+    if series.split_by == SPLIT_BY_SERIES:
+        bounds = dict(zip(SPLITS, zip((0, *split_bounds(count, cfg)), (*split_bounds(count, cfg), count))))
+        start, end = bounds[split]
+        return np.arange(start, end, dtype=np.int64), np.zeros(end - start, dtype=np.int64)
+    first = [split_ranges(len(segment), cfg, lookback, horizon)[split][0] for segment in series.segments]
+    return np.arange(count, dtype=np.int64), np.asarray(first, dtype=np.int64)

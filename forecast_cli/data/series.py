@@ -24,8 +24,9 @@ class SeriesData:
     # the columns a loader derives from the timestamps alone (the Jena time of day and of year),
     # computed for any timestamps: a recursive forecast knows them for future steps too
     time_features: "Optional[Callable[[pd.DatetimeIndex], Dict[str, np.ndarray]]]" = None
-    # a panel (data=panel, data=tsf): the name of every segment, one series each, cut by time
-    ids: Optional[List[str]] = None
+    # the name of every segment, one series each: a file's stem for the one series of a file, the panel's
+    # ids column, "0".."N-1" for generated series
+    ids: List[str] = field(default_factory=list)
     # what the data itself declares (a .tsf header's @horizon and @frequency; a panel's data.horizon,
     # data.season): None where it declares nothing
     horizon: Optional[int] = None
@@ -34,9 +35,9 @@ class SeriesData:
     # columns the scaler leaves as they are (data.calendar's, already in [-0.5, 0.5])
     unscaled: List[str] = field(default_factory=list)
 
-    @property
-    def is_panel(self) -> bool:
-        return self.ids is not None
+    def __post_init__(self) -> None:
+        if len(self.ids) != len(self.segments):
+            raise ValueError(f"{len(self.segments)} series but {len(self.ids)} ids")
 
     @property
     def n_rows(self) -> int:

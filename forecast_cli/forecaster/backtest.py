@@ -83,7 +83,8 @@ def backtest_metrics(backtest: Backtest, insample: Dict[str, np.ndarray], season
     """Overall, per horizon step and per label column: scaled MAE/MSE/RMSE and real-unit MAE, RMSE,
     MAPE, sMAPE and MASE (each column's MAE over the in-sample MAE of its seasonal-naive forecast,
     then averaged over columns)."""
-    from forecast_cli.metrics import mase, point_metrics
+    from forecast_cli.evaluation.point import point_metrics
+    from forecast_cli.evaluation.seasonal import mase
 
     def real(actual, forecast):
         figures = point_metrics(actual, forecast)

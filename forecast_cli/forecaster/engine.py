@@ -55,3 +55,11 @@ def forecast_windows(
 
 def _forward_in_chunks(forward, inputs: np.ndarray) -> np.ndarray:
     return np.concatenate([np.asarray(forward(inputs[i : i + CHUNK])) for i in range(0, len(inputs), CHUNK)])
+
+
+def inference_function(model):
+    """`model(x, training=False)` as one graph for any batch size: traced once, shared by every split."""
+    import tensorflow as tf
+
+    signature = [tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype)]
+    return tf.function(lambda x: model(x, training=False), input_signature=signature)

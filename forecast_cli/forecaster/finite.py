@@ -8,6 +8,7 @@ import math
 from typing import TYPE_CHECKING, Any, Dict, Sequence
 
 from forecast_cli.errors import TrainingDiverged
+from forecast_cli.evaluation.names import may_be_undefined
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,7 +34,7 @@ def require_finite_forecast(values: "np.ndarray", columns: Sequence[str], what: 
 
 def require_finite_metrics(metrics: Dict[str, Any], what: str) -> None:
     """Every float of `metrics` (flat) finite."""
-    bad = sorted(k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v))
+    bad = sorted(k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v) and not may_be_undefined(k))
     if bad:
         raise TrainingDiverged(
             f"{what} are not finite ({bad[0]}={metrics[bad[0]]}, {len(bad)} in all): {OVERFLOW}; check the data "

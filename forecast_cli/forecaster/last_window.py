@@ -50,12 +50,11 @@ def last_window_forecast(model, prepared) -> Optional[WindowForecast]:
     inputs = window[: spec.input_width][:, spec.input_indices][None]  # [1, input_width, n_features]
     labels = window[spec.label_start : spec.label_start + spec.label_width][:, spec.label_indices]
     predicted = np.asarray(model(inputs, training=False))[0]  # [label_width, n_labels]
-    inverse = prepared.scaler.inverse_transform
-    if prepared.is_panel:  # the window's own series' scaling
-        (series,), _ = series_positions_of_windows(np.array([start]), split.lengths)
+    (segment,), _ = series_positions_of_windows(np.array([start]), split.lengths)
+    series = split.series[[segment]]
 
-        def inverse(values, columns):
-            return prepared.to_real(values[None], np.array([series]), columns)[0]
+    def inverse(values, columns):  # with the window's own series' scaling
+        return prepared.to_real(values[None], series, columns)[0]
 
     past = window[: spec.input_width][:, spec.label_indices].astype(np.float64)
     kind, x = _window_x(prepared, name, start, spec.total_width)

@@ -70,7 +70,7 @@ def forecast_function(model, scaler, plan, values: np.ndarray, horizon: int) -> 
     stateful model on the last window of `values` with the state the series carried to it."""
     if stateful_streams(model) is not None:
         return carried_state_forward(model, scaler, plan, values, horizon)
-    from forecast_cli.metrics import inference_function
+    from forecast_cli.forecaster.engine import inference_function
 
     forward = inference_function(model)
     return lambda inputs: forward(inputs).numpy()
@@ -91,7 +91,7 @@ def carried_state_forward(model, scaler, plan, values: np.ndarray, horizon: int)
             f"window.input_width={width} rows: feeding back its {plan.direct_steps} direct steps would make it read "
             f"rows again; use horizon<={plan.direct_steps}, or train with window.label_width=window.shift={width}"
         )
-    from forecast_cli.metrics import inference_function
+    from forecast_cli.forecaster.engine import inference_function
 
     forward = inference_function(model)
     streams = stateful_streams(model)

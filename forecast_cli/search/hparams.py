@@ -9,7 +9,7 @@ from typing import Any, Dict
 from hydra.experimental.callback import Callback
 from omegaconf import OmegaConf
 
-from forecast_cli.metrics import parse_metric
+from forecast_cli.evaluation.names import parse_metric
 from forecast_cli.run.layout import RunDir
 
 SCALAR_TYPES = (bool, int, float, str)

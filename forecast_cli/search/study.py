@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 from forecast_cli.errors import ForecastError
-from forecast_cli.metrics import METRICS, REAL_METRICS, parse_metric
+from forecast_cli.evaluation.names import METRICS, REAL_METRICS, parse_metric
 from forecast_cli.search.space import SearchSpace
 
 DIRECTIONS = ("minimize", "maximize")

@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional
 from omegaconf import MISSING
 
 from forecast_cli.errors import require
-from forecast_cli.metrics import LOSSES
+from forecast_cli.evaluation.names import LOSSES
 
 VERBOSITY = ("auto", "bar", "epoch", "silent", "0", "1", "2")  # or Keras' own numbers
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")

@@ -9,14 +9,12 @@ from typing import Dict, Optional
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets, training_steps
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.real_units import LabelUnscaler
 from forecast_cli.data.series_index import uses_series_embedding
 from forecast_cli.data.split import SPLITS
 from forecast_cli.data.streams import STATEFUL, lay_out_streams, stream_record
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.last_window import last_window_forecast
-from forecast_cli.forecaster.panel import score_splits
-from forecast_cli.metrics import evaluate_model, inference_function
+from forecast_cli.forecaster.engine import inference_function
 from forecast_cli.models import build_model
 from forecast_cli.models._stateful import LastStreamForecast, reset_states
 from forecast_cli.optimizer import build_optimizer
@@ -122,34 +120,14 @@ def run_training(
         raise stop.interruption(epochs_completed, resume_hint)
     check_finite_weights(model, cfg.optimizer.get("learning_rate"))
 
-    metrics = {}
-    forward = inference_function(model)
-    splits = [s for s in SPLITS if s in prepared.splits]
-    by_series_rows = None
-    if prepared.scored_per_series:
-        # a panel's real-unit metrics are per series, averaged over series; its scaled ones come from the
-        # same forward pass
-        metrics, by_series_rows = score_splits(lambda x: forward(x).numpy(), prepared, splits, cfg.trainer.loss)
-    else:
-        def in_order(name):  # every window of a split, in order, at the eval batch
-            split = prepared.splits[name]
-            return make_dataset(split.values, split.starts, prepared.spec, eval_batch, False, int(cfg.seed))
-
-        # the val and test pipelines already run every window forward at the eval batch, unless drop_last
-        reordered = ("train", "val") if cfg.trainer.drop_last else ("train",)
-        eval_sets = {**datasets, **{name: in_order(name) for name in reordered if name in prepared.splits}}
-        to_real = None if prepared.is_panel else LabelUnscaler(prepared.scaler, prepared.spec)
-        for split in splits:
-            reset_states(model)  # a stateful model's streams start every split from a zero state
-            for name, value in evaluate_model(model, eval_sets[split], cfg.trainer.loss, forward, to_real).items():
-                metrics[f"{split}/{name}"] = value
+    eval_sets = in_order_datasets(prepared, datasets, eval_batch, int(cfg.seed), bool(cfg.trainer.drop_last))
+    metrics, by_series_rows = score_splits(model, prepared, eval_sets, cfg.trainer.loss)
     window_model = model
     if stateful:  # the last window of test (else validation) with the state its stream carried to it
         window_model = LastStreamForecast(model, datasets["test" if prepared.has_test else "val"])
     forecast = last_window_forecast(window_model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
-    if by_series_rows is not None:
-        write_csv_atomic(run.metrics_by_series_csv, by_series_rows)
+    write_csv_atomic(run.metrics_by_series_csv, by_series_rows)
     run.write_metrics(metrics)
     if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
         plot_history(callbacks.history.rows, run.history_png)
@@ -158,3 +136,29 @@ def run_training(
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
     save_model(model, run, prepared.spec, prepared.scaler, prepared.series_scaler)
     return metrics
+
+
+def in_order_datasets(prepared, datasets, eval_batch: int, seed: int, drop_last: bool) -> Dict[str, object]:
+    """Every window of every split, in order, at the eval batch: the val and test pipelines already are,
+    unless drop_last shuffles and drops val's; train is shuffled."""
+    reordered = ("train", "val") if drop_last else ("train",)
+    in_order = {
+        name: make_dataset(prepared.splits[name].values, prepared.splits[name].starts, prepared.spec, eval_batch, False, seed)
+        for name in reordered
+        if name in prepared.splits
+    }
+    return {**datasets, **in_order}
+
+
+def score_splits(model, prepared, eval_sets, loss: str):
+    """`split/metric` of every split the run has (evaluation/score.py) and the per-series rows of all of them."""
+    from forecast_cli.evaluation.score import score_split
+
+    forward = inference_function(model)
+    metrics, rows = {}, []
+    for split in (s for s in SPLITS if s in prepared.splits):
+        reset_states(model)  # a stateful model's streams start every split from a zero state
+        figures, by_series = score_split(lambda x: forward(x).numpy(), eval_sets[split], prepared, split, loss)
+        metrics.update({f"{split}/{name}": value for name, value in figures.items()})
+        rows.extend(by_series)
+    return metrics, rows

@@ -46,4 +46,5 @@ def load_airline(cfg: AirlineDataConfig, total_window: int) -> SeriesData:
         source="airline passengers 1949-1960 (Box & Jenkins series G, in the package)",
         sha256=sha256_bytes(values.tobytes()),
         timestamps=[months],
+        ids=["airline"],
     )

@@ -52,5 +52,6 @@ def file_series(
         source=str(Path(path).resolve()),
         sha256=sha256_file(path),
         timestamps=None if dates is None else [dates],
+        ids=[Path(path).name.split(".")[0] or "series"],
         **extra,
     )

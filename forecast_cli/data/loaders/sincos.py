@@ -31,5 +31,6 @@ def load_sincos(cfg: SinCosDataConfig, total_window: int) -> SeriesData:
         targets=["cos"],
         split_by=SPLIT_BY_TIME,
         source=f"sincos(rows={cfg.rows})",
+        ids=["sincos"],
         sha256=sha256_bytes(values.tobytes()),
     )

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 
 from forecast_cli.errors import TrainingDiverged
+from forecast_cli.evaluation.names import may_be_undefined
 
 
 class ShuffleEpoch(keras.callbacks.Callback):
@@ -67,7 +68,7 @@ def check_finite_weights(model, learning_rate: Any) -> None:
 def check_finite_results(metrics: Dict[str, float], forecast: Optional[np.ndarray]) -> None:
     """With finite data and weights, NaN/inf metrics or forecasts mean the model's outputs overflow
     float32. Raises TrainingDiverged before anything is written as completed."""
-    non_finite = sorted(key for key, value in metrics.items() if not math.isfinite(float(value)))
+    non_finite = sorted(k for k, v in metrics.items() if not math.isfinite(float(v)) and not may_be_undefined(k))
     if non_finite:
         raise TrainingDiverged(
             f"the final metrics are not finite ({non_finite[0]}={metrics[non_finite[0]]}, {len(non_finite)} in all): "
