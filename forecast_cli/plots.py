@@ -125,31 +125,32 @@ def plot_error_by_step(path: Path, backtest, title: str) -> None:
     _save(figure, path)
 
 
-def plot_backtest_origins(
-    path: Path, backtest, split, input_width: int, count: int, scaler, row_offset: int = 0
-) -> None:
-    """Forecast against actual from `count` origins spread over the split (the first label column);
-    `row_offset`: the split's first row in the series, for data without dates."""
+def plot_backtest_origins(path: Path, backtest, prepared, count: int) -> None:
+    """Forecast against actual from `count` origins spread over the split (the first label column), each after
+    the input rows it was made from, read from its series."""
     from forecast_cli.data.timestamps import format_timestamps
 
     if count == 0:
         return
     plt = _pyplot()
+    input_width = prepared.spec.input_width
     picked = np.unique(np.linspace(0, len(backtest.origins) - 1, count).round().astype(int))
     column = backtest.columns[0]
-    index = scaler.columns.index(column)
+    index = list(prepared.series.columns).index(column)
+    many = len(prepared.series.ids) > 1
     figure, axes = plt.subplots(len(picked), 1, figsize=(10, 2.6 * len(picked) + 0.6), squeeze=False)
     for panel, i in zip(axes[:, 0], picked):
-        origin = int(backtest.origins[i])
+        series, origin = int(backtest.series[i]), int(backtest.origin_rows[i])
         rows = np.arange(origin - input_width, origin + backtest.horizon)
-        x = split.timestamps[rows] if split.timestamps is not None else rows + row_offset
-        past = scaler.inverse_transform(split.values[rows[:input_width], index].astype(np.float64), [column])
+        stamps = prepared.series.timestamps
+        x = stamps[series][rows] if stamps is not None else rows
+        past = prepared.series.segments[series][rows[:input_width], index]
         panel.plot(x[:input_width], past, color="tab:blue", label="history")
         panel.plot(x[input_width:], backtest.actual[i, :, 0], color="tab:green", marker=".", label="actual")
         panel.plot(x[input_width:], backtest.forecast[i, :, 0], color="tab:orange", marker=".", label="forecast")
         panel.set_ylabel(column)
-        made_after = format_timestamps(x[input_width - 1 : input_width])[0] if split.timestamps is not None else f"row {x[input_width - 1]}"
-        panel.set_title(f"forecast made after {made_after}", fontsize=9)
+        made_after = format_timestamps(x[input_width - 1 : input_width])[0] if stamps is not None else f"row {x[input_width - 1]}"
+        panel.set_title((f"series {prepared.series.ids[series]}: " if many else "") + f"forecast made after {made_after}", fontsize=9)
         panel.tick_params(axis="x", labelrotation=20)  # each origin has its own dates: no shared axis
         panel.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left")

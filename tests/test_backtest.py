@@ -32,11 +32,16 @@ def test_every_origin_of_the_test_split_reproduces_the_runs_test_mae(trained, tm
     assert metrics["scaled"]["mae"] == pytest.approx(read_json(run / "metrics.json")["test/mae"], abs=1e-6)
     assert len(metrics["by_step"]) == 4 and metrics["by_step"][0]["step"] == 1
     assert set(metrics["real"]) >= {"mae", "rmse", "mape", "smape", "mase"}
+    # the same windows, the same rule for MASE's in-sample part (the rows before the test split): training's figure
+    trained_metrics = read_json(run / "metrics.json")
+    assert metrics["real"]["mase"] == pytest.approx(trained_metrics["test/mase"], rel=1e-5)
+    assert metrics["mase"] == pytest.approx(metrics["real"]["mase"], rel=1e-12) and metrics["series"] == 1  # one series: its mean is its own
 
     with open(tmp_path / "bt" / "backtest.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == metrics["origins"] * 4
-    assert list(rows[0]) == ["origin", "timestamp", "step", "column", "actual", "forecast"]
+    assert list(rows[0]) == ["id", "origin", "timestamp", "step", "column", "actual", "forecast"]
+    assert {row["id"] for row in rows} == {"series"}  # the file's stem
     frame = make_frame(400)
     actual = dict(zip(pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d %H:%M"), frame["target"]))
     for row in rows[:: max(1, len(rows) // 25)]:  # the actual values are the file's own, at their timestamps
@@ -76,7 +81,7 @@ def test_a_horizon_beyond_the_direct_steps_is_backtested_recursively(trained, tm
     [
         (["stride=0"], "stride must be >= 1, got 0"),
         (["split=all"], "split must be one of test, val, train"),
-        (["horizon=5000"], "no origin in this split has 12 rows before it and 5000 after it"),
+        (["horizon=5000"], "no series of the test split has 12 rows before an origin and 5000 after it"),
     ],
 )
 def test_bad_backtests_are_one_line_and_exit_2(trained, tmp_path, args, message):

@@ -89,6 +89,9 @@ def test_a_0_3_0_run_backtests_to_what_0_3_0_scored(old_run, name, tmp_path):
     assert_same_table(out / "backtest.csv", EXPECTED / f"{name}_backtest" / "backtest.csv", ("actual", "forecast"))
     got, want = read_json(out / "metrics.json"), read_json(EXPECTED / f"{name}_backtest" / "metrics.json")
     got, want = flat(got), flat(want)
+    # 0.3.0 scaled a single series' backtest MASE by its training rows only; one rule now, training's and a
+    # panel's: the rows before the split (tests/test_backtest.py checks it against the run's test/mase)
+    want = {key: value for key, value in want.items() if not (name == "single" and key.rstrip(".").endswith("mase"))}
     for key, value in want.items():
         assert key in got, key
         if isinstance(value, float):

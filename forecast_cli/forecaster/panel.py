@@ -6,76 +6,12 @@ scaling, and the seasonal naive of OWA comes from the same rows of the same seri
 """
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from forecast_cli.data.panel import series_positions_of_windows
 from forecast_cli.data.series_index import append_window_index, has_series_index
 from forecast_cli.errors import ForecastError
-from forecast_cli.evaluation.by_series import SeriesScores, series_rows, summarize
-from forecast_cli.evaluation.score import mase_scales
-from forecast_cli.evaluation.seasonal import naive_source_rows
-from forecast_cli.forecaster.finite import require_finite_forecast
-
-
-@dataclass
-class SplitForecast:
-    """Forecasts from every origin of a split: the series of each, the rows forecast (in that series), actual,
-    forecast and the seasonal naive [origins, horizon, n_labels], real units."""
-
-    split: str
-    series: np.ndarray  # [origins] position of the origin's series in prepared.series
-    label_rows: np.ndarray  # [origins, horizon] rows of the series
-    actual: np.ndarray
-    forecast: np.ndarray
-    naive: np.ndarray
-
-
-def _concatenated(segments) -> Tuple[np.ndarray, np.ndarray]:
-    lengths = np.array([len(s) for s in segments], dtype=np.int64)
-    return np.concatenate(segments).astype(np.float64), np.concatenate([[0], np.cumsum(lengths)[:-1]])
-
-
-def backtest_split(forward, plan, prepared, split: str, horizon: int, stride: int) -> SplitForecast:
-    """Forecasts from every origin of a panel's split (`stride` rows apart within each series, `input_width`
-    rows before each and `horizon` actual rows from it), recursive beyond the model's direct steps."""
-    from forecast_cli.forecaster.backtest import origins_of
-    from forecast_cli.forecaster.engine import forecast_windows
-
-    spec = plan.spec
-    part = prepared.splits[split]
-    origins = origins_of(part.lengths, spec.input_width, horizon, stride)
-    if len(origins) == 0:
-        raise ForecastError(
-            f"no series of the {split} split has {spec.input_width} rows before an origin and {horizon} after it: "
-            "lower horizon, or use a longer split"
-        )
-    segment, row_in_segment = series_positions_of_windows(origins, part.lengths)
-    series = part.series[segment]
-    origin_rows = part.first_rows[segment] + row_in_segment  # first row forecast, in its series
-    windows = part.values[origins[:, None] + np.arange(-spec.input_width, 0)]  # [origins, input_width, columns]
-    scaled = forecast_windows(forward, plan, windows, horizon)  # [origins, horizon, n_labels]
-    forecast = prepared.to_real(scaled, series, spec.label_columns)
-    require_finite_forecast(forecast, spec.label_columns, f"the backtest's forecast of the {split} split")
-    label_rows = origin_rows[:, None] + np.arange(horizon)
-    raw, starts_of_series = _concatenated(prepared.series.segments)
-    labels = list(spec.label_indices)
-    first = starts_of_series[series][:, None]
-    actual = raw[first + label_rows][:, :, labels]
-    naive = raw[first + naive_source_rows(label_rows, origin_rows, prepared.season)][:, :, labels]
-    return SplitForecast(split, series, label_rows, actual, forecast, naive)
-
-
-def score_forecasts(chunks: Iterable[SplitForecast], prepared, split: str) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-    """Averages over series and one row per series of forecasts made on `split`."""
-    columns = prepared.spec.label_columns
-    scores = SeriesScores(len(prepared.series.segments), len(columns))
-    scales = mase_scales(prepared, split)
-    for chunk in chunks:
-        scores.update(chunk.actual, chunk.forecast, chunk.naive, chunk.series, scales)
-    summary = summarize(scores, columns, over_series=not prepared.whole_series_split)
-    return summary, series_rows(prepared.series.ids, scores, split=split)
 
 
 @dataclass
