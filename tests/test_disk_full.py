@@ -44,7 +44,7 @@ def test_a_full_disk_fails_the_run_in_one_line_and_truncates_nothing(tmp_path):
     run = disk / "run"
     (tmp_path / "inspect.py").write_text(INSPECT)
     script = (
-        f"mount -t tmpfs -o size=64k tmpfs {disk} || exit 99; "
+        f"mount -t tmpfs -o size=80k tmpfs {disk} || exit 99; "
         f"{FORECAST} train data.n_series=10 trainer.epochs=1 model=linear trainer.verbose=silent hydra.run.dir={run}; "
         f"status=$?; {sys.executable} {tmp_path / 'inspect.py'} {run}; exit $status"
     )

@@ -70,7 +70,7 @@ def test_backtest_refuses_forecasts_that_overflow(runs, tmp_path):
     root, _, overflowing = runs
     result = run_forecast(["backtest", f"run={overflowing}", "horizon=3", f"output={tmp_path / 'b'}"], cwd=root)
 
-    assert "the backtest's forecast is not finite" in one_diverged_line(result)
+    assert "the backtest's forecast of the test split is not finite" in one_diverged_line(result)
     assert not finished_outputs(tmp_path, "b/run.json")
     assert not [p.name for p in (tmp_path / "b").glob("*") if p.name in ("metrics.json", "backtest.csv")]
 

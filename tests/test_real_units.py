@@ -44,8 +44,10 @@ def test_scaled_keys_are_unchanged_and_real_keys_cover_every_label_column(traine
     _, run, metrics, _ = trained
     scaled = {f"{s}/{m}" for s in ("train", "val", "test") for m in METRICS}
     real = {f"{s}/{m}" for s in ("train", "val", "test") for m in REAL}
-    per_column = {f"{s}/{m}[{c}]" for s in ("train", "val", "test") for m in REAL for c in LABELS}
-    assert set(metrics) == scaled | real | per_column
+    per_column = {f"{s}/{m}[{c}]" for s in ("train", "val", "test") for m in (*REAL, "mase") for c in LABELS}
+    # a series' MASE and OWA against its seasonal naive, as a panel's (evaluation/by_series.py)
+    by_series = {f"{s}/{m}" for s in ("train", "val", "test") for m in ("mase", "naive_smape", "naive_mase", "owa", "series")}
+    assert set(metrics) == scaled | real | per_column | by_series
     assert run.metrics() == pytest.approx(metrics)
 
 

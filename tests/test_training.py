@@ -10,7 +10,7 @@ from tensorboard.backend.event_processing.event_accumulator import TENSORS, Even
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.evaluation.names import METRICS, REAL_METRICS
+from forecast_cli.evaluation.names import COLUMN_METRICS, METRICS
 from forecast_cli.run.atomic import read_json
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training
@@ -35,8 +35,10 @@ def trained(tmp_path_factory):
 def test_metrics_cover_every_split(trained):
     _, run, metrics = trained
     scaled = {f"{s}/{m}" for s in ("train", "val", "test") for m in METRICS}
-    real = {f"{s}/{m}{c}" for s in ("train", "val", "test") for m in REAL_METRICS for c in ("", "[target]")}
-    assert set(metrics) == scaled | real
+    real = {f"{s}/{m}{c}" for s in ("train", "val", "test") for m in COLUMN_METRICS for c in ("", "[target]")}
+    series = {f"{s}/{m}" for s in ("train", "val", "test") for m in ("naive_smape", "naive_mase", "owa", "series")}
+    assert set(metrics) == scaled | real | series
+    assert metrics["test/series"] == 1
     assert metrics["test/rmse"] == pytest.approx(np.sqrt(metrics["test/mse"]))
     # single-step windows: the last time step is the only one
     assert metrics["test/last_time_step_mse"] == pytest.approx(metrics["test/mse"])

@@ -50,8 +50,10 @@ def predict_job(cfg) -> None:
     (run,) = find_runs([Path(cfg.run)])
     target = PredictDir(HydraConfig.get().runtime.output_dir)
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
-    # the rows the run's windows span: what a generated series (data=sine) is as long as; files are read whole
-    series = restored.load_series(total_window(restored.config.window))
+    # a generated series as long as the run's windows (data=sine, data.length=null) is the training's only when
+    # generated at that length; a file is read whole, and series_history checks it has the rows it needs
+    generated_length = "length" in restored.data and restored.data.length is None
+    series = restored.load_series(total_window(restored.config.window) if generated_length else 1)
     if cfg.ids is not None:
         series = select_series(series, [str(i) for i in cfg.ids])
     check_same_columns(series, restored.scaler)

@@ -25,7 +25,7 @@ class SeriesData:
     # computed for any timestamps: a recursive forecast knows them for future steps too
     time_features: "Optional[Callable[[pd.DatetimeIndex], Dict[str, np.ndarray]]]" = None
     # the name of every segment, one series each: a file's stem for the one series of a file, the panel's
-    # ids column, "0".."N-1" for generated series
+    # ids column; none given: "0".."N-1" (generated series)
     ids: List[str] = field(default_factory=list)
     # what the data itself declares (a .tsf header's @horizon and @frequency; a panel's data.horizon,
     # data.season): None where it declares nothing
@@ -36,6 +36,8 @@ class SeriesData:
     unscaled: List[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if not self.ids:
+            self.ids = [str(i) for i in range(len(self.segments))]
         if len(self.ids) != len(self.segments):
             raise ValueError(f"{len(self.segments)} series but {len(self.ids)} ids")
 

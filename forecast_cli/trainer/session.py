@@ -5,10 +5,11 @@ scope -> the trainer's loop with the run's callbacks -> final metrics -> forecas
 """
 
 import logging
-from typing import Dict, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset, split_datasets, training_steps
-from forecast_cli.data.prepare import prepare_data
+from forecast_cli.data.prepare import PreparedData, prepare_data
 from forecast_cli.data.series_index import uses_series_embedding
 from forecast_cli.data.split import SPLITS
 from forecast_cli.data.streams import STATEFUL, lay_out_streams, stream_record
@@ -48,31 +49,56 @@ def run_training(
     request (SIGINT/SIGTERM) ends training after the current epoch and raises RunInterrupted.
     """
     stop = stop or StopRequest()
+    prepared = prepare(cfg, run)
+    session = build(cfg, run, prepared)
+    history = fit(cfg, run, session, stop, checkpoint)
+    metrics, by_series, forecast = score(cfg, session)
+    save(run, session, metrics, by_series, forecast, history)
+    return metrics
+
+
+@dataclass
+class Session:
+    """What a run builds before it trains: its data, strategy, model, pipelines and optimizer."""
+
+    prepared: PreparedData
+    stateful: bool
+    strategy: object
+    model: object
+    datasets: Dict[str, object]
+    optimizer: object
+    shuffle_epoch: object
+    eval_batch: int
+
+
+def prepare(cfg, run: RunDir) -> PreparedData:
+    """The data, split, scaled and windowed; recorded in run.json, its scaling saved with the run."""
     recorded_sha = run.record().get("data", {}).get("sha256") if cfg.resume is not None else None
     prepared = prepare_data(cfg.data, cfg.window, series_index=uses_series_embedding(cfg))
-    stateful = bool(cfg.model.get("stateful"))
-    if stateful:  # every split as trainer.batch_size streams of consecutive chunks (data/streams.py)
+    layouts = None
+    if cfg.model.get("stateful"):  # every split as trainer.batch_size streams of consecutive chunks (data/streams.py)
         prepared, layouts = lay_out_streams(prepared, int(cfg.trainer.batch_size))
     if recorded_sha and recorded_sha != prepared.series.sha256:
         raise ForecastError(
             f"the data changed since run {run.root} started (sha256 {prepared.series.sha256[:12]}, recorded "
             f"{recorded_sha[:12]}): restore the original file or start a new run"
         )
-    run.update_record(**prepared.record(), **({"stateful": stream_record(layouts)} if stateful else {}))
+    run.update_record(**prepared.record(), **({"stateful": stream_record(layouts)} if layouts else {}))
     prepared.scaler.save(run.scaler_json)
     if prepared.series_scaler is not None:
         prepared.series_scaler.save(run.series_scaler_json)
     log.info("windows per split: %s", prepared.window_counts())
+    return prepared
 
+
+def build(cfg, run: RunDir, prepared: PreparedData) -> Session:
+    """The strategy and precision, the model in the strategy's scope, the pipelines and the optimizer."""
     import_tensorflow()
     import keras
 
-    from forecast_cli.losses import keras_loss
-    from forecast_cli.trainer.run_callbacks import build_callbacks
-    from forecast_cli.trainer.run_callbacks.guards import check_finite_results, check_finite_weights
-
     keras.backend.clear_session()  # in-process sweeps: start every job from a clean graph
     seed_everything(int(cfg.seed), bool(cfg.trainer.deterministic))
+    stateful = bool(cfg.model.get("stateful"))
     strategy = make_strategy(cfg.strategy)
     precision = apply_precision(cfg.trainer.precision)
     if stateful:
@@ -86,7 +112,6 @@ def run_training(
         global_batch_size=global_batch,
         precision=precision,
     )
-
     with strategy.scope():
         model = build_model(cfg.model, prepared.spec, prepared.season, n_series=prepared.series_count())
     shuffle_epoch = epoch_variable()
@@ -97,45 +122,65 @@ def run_training(
     )
     with strategy.scope():  # after the datasets: a one-cycle schedule spans the run's steps
         optimizer = build_optimizer(cfg.optimizer, total_steps=training_steps(datasets["train"], cfg.trainer.epochs))
+    return Session(prepared, stateful, strategy, model, datasets, optimizer, shuffle_epoch, eval_batch)
+
+
+def fit(cfg, run: RunDir, session: Session, stop: StopRequest, checkpoint: Optional[Checkpoint]) -> List[dict]:
+    """The trainer's loop with the run's callbacks, from the checkpoint's epoch; the history's rows."""
+    from forecast_cli.losses import keras_loss
+    from forecast_cli.trainer.run_callbacks import build_callbacks
+    from forecast_cli.trainer.run_callbacks.guards import check_finite_weights
+
     initial_epoch = first_epoch(cfg, checkpoint)
     resume_hint = f"continue with: forecast train resume={run.root}"
     if stop.requested:
         raise stop.interruption(initial_epoch, resume_hint)
-    callbacks = build_callbacks(cfg.trainer, run, optimizer, strategy, shuffle_epoch, stop, checkpoint)
-    context = TrainingContext(
-        model=model,
-        optimizer=optimizer,
+    callbacks = build_callbacks(cfg.trainer, run, session.optimizer, session.strategy, session.shuffle_epoch, stop, checkpoint)
+    train(TrainingContext(
+        model=session.model,
+        optimizer=session.optimizer,
         loss=keras_loss(cfg.trainer.loss),
-        datasets=datasets,
+        datasets=session.datasets,
         cfg=cfg.trainer,
         run=run,
-        strategy=strategy,
+        strategy=session.strategy,
         callbacks=callbacks.all,
         initial_epoch=initial_epoch,
-    )
-    train(context)
+    ))
     epochs_completed = len(callbacks.history.rows)
     run.update_record(epochs_completed=epochs_completed)
     if stop.requested:
         raise stop.interruption(epochs_completed, resume_hint)
-    check_finite_weights(model, cfg.optimizer.get("learning_rate"))
+    check_finite_weights(session.model, cfg.optimizer.get("learning_rate"))
+    return callbacks.history.rows
 
-    eval_sets = in_order_datasets(prepared, datasets, eval_batch, int(cfg.seed), bool(cfg.trainer.drop_last))
-    metrics, by_series_rows = score_splits(model, prepared, eval_sets, cfg.trainer.loss)
+
+def score(cfg, session: Session):
+    """Every split's metrics and per-series rows, and the forecast of the last test (else validation) window."""
+    from forecast_cli.trainer.run_callbacks.guards import check_finite_results
+
+    prepared, model = session.prepared, session.model
+    eval_sets = in_order_datasets(prepared, session.datasets, session.eval_batch, int(cfg.seed), bool(cfg.trainer.drop_last))
+    metrics, by_series = score_splits(model, prepared, eval_sets, cfg.trainer.loss)
     window_model = model
-    if stateful:  # the last window of test (else validation) with the state its stream carried to it
-        window_model = LastStreamForecast(model, datasets["test" if prepared.has_test else "val"])
+    if session.stateful:  # the last window with the state its stream carried to it
+        window_model = LastStreamForecast(model, session.datasets["test" if prepared.has_test else "val"])
     forecast = last_window_forecast(window_model, prepared)
     check_finite_results(metrics, None if forecast is None else forecast.forecast)
-    write_csv_atomic(run.metrics_by_series_csv, by_series_rows)
+    return metrics, by_series, forecast
+
+
+def save(run: RunDir, session: Session, metrics, by_series, forecast, history) -> None:
+    """metrics.json, metrics_by_series.csv, the pictures, forecast.csv and the model files."""
+    prepared = session.prepared
+    write_csv_atomic(run.metrics_by_series_csv, by_series)
     run.write_metrics(metrics)
-    if callbacks.history.rows:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
-        plot_history(callbacks.history.rows, run.history_png)
+    if history:  # none without training: trainer.epochs=0, or a model with no weights (`last`)
+        plot_history(history, run.history_png)
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
-    save_model(model, run, prepared.spec, prepared.scaler, prepared.series_scaler)
-    return metrics
+    save_model(session.model, run, prepared.spec, prepared.scaler, prepared.series_scaler)
 
 
 def in_order_datasets(prepared, datasets, eval_batch: int, seed: int, drop_last: bool) -> Dict[str, object]:

@@ -55,5 +55,4 @@ def load_sine(cfg: SineDataConfig, total_window: int) -> SeriesData:
         split_by=SPLIT_BY_SERIES,
         source=f"sine(n_series={cfg.n_series}, length={length}, seed={cfg.seed})",
         sha256=sha256_bytes(series.tobytes()),
-        ids=[str(i) for i in range(len(series))],
     )
