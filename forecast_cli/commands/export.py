@@ -151,7 +151,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
             inputs = {INPUT_NAME: window[None].astype(np.float32), SERIES_INPUT_NAME: np.array([series], dtype=np.int32)}
             instances = [{INPUT_NAME: window.tolist(), SERIES_INPUT_NAME: series}]
         archive.write_out(str(staging), verbose=False)
-        loaded = tf.saved_model.load(str(staging))  # referenced while its signature runs (STACK.md)
+        loaded = tf.saved_model.load(str(staging))  # kept referenced while its signature runs: a collected loaded object frees its variables
         signature = loaded.signatures[SIGNATURE]
         answer = signature(**{k: tf.constant(v) for k, v in inputs.items()})[OUTPUT_NAME].numpy()
         require_finite_forecast(answer, output_columns(prepared.spec), "the exported model's answer to its example")
