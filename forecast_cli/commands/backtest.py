@@ -55,7 +55,7 @@ def backtest_job(cfg) -> None:
 
     from hydra.core.hydra_config import HydraConfig
 
-    from forecast_cli.forecaster.backtest import backtest_frame, backtest_metrics, backtest_series_rows, run_backtest
+    from forecast_cli.forecaster.backtest import backtest_frame, run_backtest, score_backtest
     from forecast_cli.forecaster.engine import inference_function
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.models._stateful import refuse_stateful
@@ -76,9 +76,9 @@ def backtest_job(cfg) -> None:
     refuse_stateful(model, STATEFUL_REFUSED)
     forward = inference_function(model)
     backtest = run_backtest(lambda x: forward(x).numpy(), plan, prepared, cfg.split, horizon, int(cfg.stride))
-    metrics = backtest_metrics(backtest, prepared)
+    metrics, by_series = score_backtest(backtest, prepared)
     write_frame_csv_atomic(target.backtest_csv, backtest_frame(backtest, prepared))
-    write_csv_atomic(target.metrics_by_series_csv, backtest_series_rows(backtest, prepared))
+    write_csv_atomic(target.metrics_by_series_csv, by_series)
     origins = int(len(backtest.origins))
     summary = {"split": cfg.split, "horizon": horizon, "stride": int(cfg.stride), "origins": origins, "season": prepared.season, **metrics}
     write_json_atomic(target.metrics_json, undefined_as_null(summary))  # MASE, OWA where the naive error is 0

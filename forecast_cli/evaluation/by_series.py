@@ -54,10 +54,10 @@ class SeriesScores:
             "naive_smape": smape_terms(actual, naive),
             "naive_scaled": np.where(defined, naive_error / safe, 0.0),
         }
-        steps = actual.shape[1]
-        self.windows += np.bincount(series, minlength=self.n_series)
+        windows = np.bincount(series, minlength=self.n_series)
+        self.windows += windows
+        count = windows * float(actual.shape[1])  # values of each series in one column
         for j in range(self.n_columns):
-            count = np.bincount(series, minlength=self.n_series) * float(steps)
             self.values[:, j] += count
             self.scaled_values[:, j] += count * np.isfinite(scales[:, j])
             for key, value in terms.items():

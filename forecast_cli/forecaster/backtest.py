@@ -9,7 +9,7 @@ MAPE, sMAPE and MASE, each value scaled by its series' in-sample naive error, th
 """
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -106,9 +106,10 @@ def run_backtest(forward: Callable[[np.ndarray], np.ndarray], plan: ForecastPlan
     )
 
 
-def backtest_metrics(backtest: Backtest, prepared) -> Dict[str, Any]:
+def score_backtest(backtest: Backtest, prepared) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """The split's figures (means over series: SERIES_METRICS, OWA, per column), then the values pooled:
-    `scaled` and `real` overall, `by_step` and `by_column`."""
+    `scaled` and `real` overall, `by_step` and `by_column`; and one row per series with origins
+    (metrics_by_series.csv)."""
     scales = mase_scales(prepared, backtest.split)  # [series, n_labels]
     scores = SeriesScores(len(prepared.series.segments), len(backtest.columns))
     scores.update(backtest.actual, backtest.forecast, backtest.naive, backtest.series, scales)
@@ -128,7 +129,7 @@ def backtest_metrics(backtest: Backtest, prepared) -> Dict[str, Any]:
         return {"mae": float(np.mean(np.abs(error))), "mse": mse, "rmse": float(np.sqrt(mse))}
 
     every = (slice(None),)
-    return {
+    metrics = {
         **summarize(scores, backtest.columns, over_series=not prepared.whole_series_split),
         "scaled": scaled(every),
         "real": real(every),
@@ -139,13 +140,7 @@ def backtest_metrics(backtest: Backtest, prepared) -> Dict[str, Any]:
             column: {"scaled": scaled((Ellipsis, j)), "real": real((Ellipsis, j))} for j, column in enumerate(backtest.columns)
         },
     }
-
-
-def backtest_series_rows(backtest: Backtest, prepared) -> List[Dict[str, Any]]:
-    """One row per series with origins: its figures (metrics_by_series.csv)."""
-    scores = SeriesScores(len(prepared.series.segments), len(backtest.columns))
-    scores.update(backtest.actual, backtest.forecast, backtest.naive, backtest.series, mase_scales(prepared, backtest.split))
-    return series_rows(prepared.series.ids, scores, split=backtest.split)
+    return metrics, series_rows(prepared.series.ids, scores, split=backtest.split)
 
 
 def backtest_frame(backtest: Backtest, prepared):
