@@ -197,6 +197,8 @@ def prepare_data(
             "give a file with the same columns as the training data"
         )
     positions = series_scaler.positions(series.ids) if series_scaler is not None else None
+    bounds = _ranges(series, data_cfg.split, spec.label_start, horizon)
+    ranges = None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon)
     check_fits_float32(series, scaler)
     splits = {}
     for name in wanted:
@@ -209,7 +211,7 @@ def prepare_data(
         if name == "train" and history and horizon:
             starts = panel.recent_window_starts(lengths, spec.total_width, max(1, round(history * horizon)))
         ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
-        segment_series, first_rows = _segment_origins(series, data_cfg.split, name, spec.label_start, horizon)
+        segment_series, first_rows = _segment_origins(len(series.segments), name, bounds, ranges)
         if name != "all":
             left_out[name] = panel.short_series([series.ids[i] for i in segment_series], lengths, spec.total_width)
         if positions is not None:
@@ -237,12 +239,12 @@ def prepare_data(
         scaler=scaler,
         splits=splits,
         split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
-        split_ranges=_ranges(series, data_cfg.split, spec.label_start, horizon),
+        split_ranges=bounds,
         frequency=frequency,
         series_scaler=series_scaler,
         season=panel.season_of(data_cfg, series, frequency),
         horizon=horizon,
-        ranges=None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon),
+        ranges=ranges,
         left_out=left_out,
     )
 
@@ -298,14 +300,13 @@ def _ranges(series: SeriesData, cfg, lookback: int, horizon: Optional[int] = Non
     return {name: [int(start), int(end)] for name, (start, end) in bounds.items()}
 
 
-def _segment_origins(series: SeriesData, cfg, split: str, lookback: int, horizon: Optional[int]) -> Tuple[np.ndarray, np.ndarray]:
-    """For every segment of a split: its series (a position in `series`) and the row of that series it starts at."""
-    count = len(series.segments)
+def _segment_origins(count: int, split: str, bounds, ranges) -> Tuple[np.ndarray, np.ndarray]:
+    """For every segment of a split: its series (a position in the data's `count` series) and the row of that
+    series it starts at. `bounds`: the split's series where whole series are split (ranges None), else
+    `ranges`: every series' [start, end) of every split."""
     if split == "all":
         return np.arange(count, dtype=np.int64), np.zeros(count, dtype=np.int64)
-    if series.split_by == SPLIT_BY_SERIES:
-        bounds = dict(zip(SPLITS, zip((0, *split_bounds(count, cfg)), (*split_bounds(count, cfg), count))))
+    if ranges is None:
         start, end = bounds[split]
         return np.arange(start, end, dtype=np.int64), np.zeros(end - start, dtype=np.int64)
-    first = [split_ranges(len(segment), cfg, lookback, horizon)[split][0] for segment in series.segments]
-    return np.arange(count, dtype=np.int64), np.asarray(first, dtype=np.int64)
+    return np.arange(count, dtype=np.int64), np.array([r[split][0] for r in ranges], dtype=np.int64)
