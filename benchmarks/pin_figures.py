@@ -74,7 +74,7 @@ def train_args(overrides, data_dir: Path, run_dir: Path) -> list:
 
 
 def run_subprocess(args, cwd, timeout=1800, env=None):
-    """The installed `forecast` in a fresh process (tests pass conftest.run_forecast instead)."""
+    """The installed `forecast` in a fresh process (tests pass helpers.run_forecast instead)."""
     return subprocess.run([FORECAST, *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 

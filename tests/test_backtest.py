@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import finished_outputs, make_frame, run_forecast, train_target_only_run
+from helpers import finished_outputs, make_frame, run_forecast, train_target_only_run
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import make_frame, run_forecast, tiny_train_overrides
+from helpers import make_frame, run_forecast, tiny_train_overrides
 
 
 def error_lines(stderr: str):

@@ -1,8 +1,6 @@
 """Every key of every command, given a value of the wrong type: one line on stderr naming the key,
 exit status 2, before anything runs (`--cfg job` would print the config if the value got through)."""
 
-from pathlib import Path
-
 import pytest
 from hydra import compose, initialize_config_module
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -10,8 +8,10 @@ from omegaconf.nodes import BooleanNode, FloatNode, IntegerNode
 
 from forecast_cli.cli import main
 
-FIXTURE_RUN = Path(__file__).parent / "fixtures" / "old_runs" / "completed"
-CONF = Path(__file__).parent.parent / "conf"
+from helpers import OLD_RUNS, ROOT
+
+FIXTURE_RUN = OLD_RUNS / "completed"
+CONF = ROOT / "conf"
 GROUPS = ("data", "model", "optimizer", "strategy", "trainer")
 # by the type a schema gives the key: text where a number, a switch or a list belongs
 MALFORMED = {IntegerNode: "x1", FloatNode: "x1", BooleanNode: "maybe", ListConfig: "x1"}
@@ -144,7 +144,7 @@ def test_every_integer_key_of_every_command_refuses_one_too_large_for_tensorflow
     ],
 )
 def test_every_path_a_command_writes_or_reads_refuses_a_file_in_the_way(tmp_path, args):
-    from conftest import run_forecast
+    from helpers import run_forecast
 
     (tmp_path / "a_file").write_text("kept\n")
     typed = [a.replace("{file}", str(tmp_path / "a_file")) for a in args]

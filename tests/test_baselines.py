@@ -12,7 +12,7 @@ from forecast_cli.data.loaders.airline import PASSENGERS
 from forecast_cli.run.layout import COMPLETED, RunDir
 from forecast_cli.trainer.session import run_training
 
-from conftest import make_frame
+from helpers import make_frame
 
 
 def train(tmp_path, overrides):

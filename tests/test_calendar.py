@@ -19,7 +19,7 @@ from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
 from forecast_cli.models.layers import RevINNormalization
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 
 def test_the_fields_follow_the_step_as_in_time_series_library():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FORECAST, make_frame, run_forecast, tiny_train_overrides
+from helpers import FORECAST, ROOT, make_frame, run_forecast, tiny_train_overrides
 
 RUN_NAME = re.compile(r"^\d{2}-\d{2}-\d{2}-\d{6}_\w+$")
 
@@ -161,7 +161,7 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     result = run_forecast(["--help"], cwd=tmp_path)
     assert result.returncode == 0 and "train" in result.stdout and "evaluate" in result.stdout
     result = run_forecast(["train", "--help"], cwd=tmp_path)
-    models = sorted(p.stem for p in (Path(__file__).parents[1] / "conf" / "model").glob("*.yaml"))
+    models = sorted(p.stem for p in (ROOT / "conf" / "model").glob("*.yaml"))
     assert result.returncode == 0 and f"model: {', '.join(models)}" in result.stdout
     assert "schema" not in result.stdout and "_base" not in result.stdout
     assert "recipe: homl, panel, tslib, tutorial\n" in result.stdout and "trainer: custom, fit\n" in result.stdout

@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from conftest import run_forecast, tiny_train_overrides
+from helpers import run_forecast, tiny_train_overrides
 
 pytest.importorskip("hydra_plugins.hydra_submitit_launcher", reason="pip install 'forecast[cluster]'")
 

@@ -8,9 +8,9 @@ from forecast_cli.commands import COMMANDS, load_command
 from forecast_cli.commands.base import HydraCommand, PlainCommand
 from forecast_cli.run.layout import find_runs
 
-from conftest import run_forecast
+from helpers import ROOT, run_forecast
 
-CONF = Path(__file__).parents[1] / "conf"
+CONF = ROOT / "conf"
 
 
 def test_every_listed_command_exposes_a_command_of_a_known_kind():
@@ -57,7 +57,7 @@ def test_data_paths_become_absolute_so_that_a_run_means_the_same_file_from_anywh
 def test_every_package_of_the_source_tree_is_installed():
     """A non-editable install ships only the packages pyproject.toml lists."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-    root = Path(__file__).parents[1]
+    root = ROOT
     listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     on_disk = {
         ".".join(init.parent.relative_to(root).parts) for init in (root / "forecast_cli").rglob("__init__.py")

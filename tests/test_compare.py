@@ -6,7 +6,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 
 def make_run(root, name, val_mae, test_mae, status=COMPLETED, overrides=None):

@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FORECAST, finished_outputs, make_frame, train_target_only_run
+from helpers import FORECAST, finished_outputs, make_frame, train_target_only_run
 from omegaconf import OmegaConf
 
 from forecast_cli.data.loaders import _data_file

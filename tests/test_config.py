@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hydra import initialize_config_module
@@ -13,7 +12,7 @@ from forecast_cli.commands.rewrite import rename_former_options
 from forecast_cli.commands.train import validate_config
 from forecast_cli.errors import ForecastError
 
-from conftest import compose_train
+from helpers import OLD_RUNS, compose_train
 
 
 def test_default_config_composes_every_group():
@@ -169,9 +168,9 @@ def test_resolved_config_has_no_interpolations():
     [
         ["--help"], ["train", "--help"], ["train", "--cfg", "job"], ["evaluate", "--help"],
         ["predict", "--help"], ["backtest", "--help"], ["export", "--help"],
-        ["predict", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}"],
-        ["backtest", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}"],
-        ["export", "--cfg", "job", f"run={Path(__file__).parent / 'fixtures' / 'old_runs' / 'completed'}", "name=m"],
+        ["predict", "--cfg", "job", f"run={OLD_RUNS / 'completed'}"],
+        ["backtest", "--cfg", "job", f"run={OLD_RUNS / 'completed'}"],
+        ["export", "--cfg", "job", f"run={OLD_RUNS / 'completed'}", "name=m"],
     ],
 )
 def test_cli_does_not_import_tensorflow(args):
@@ -231,7 +230,7 @@ def test_model_and_window_combinations_that_cannot_work_fail_in_the_precheck(ove
 
 
 def test_an_impossible_patch_is_one_line_before_any_run_directory(tmp_path):
-    from conftest import run_forecast
+    from helpers import run_forecast
 
     result = run_forecast(["train", "model=patchtst", "model.patch_len=30"], cwd=tmp_path)
     assert result.returncode == 2

@@ -13,7 +13,7 @@ from forecast_cli.data.series import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData
 from forecast_cli.data.split import SplitConfig, split_series
 from forecast_cli.errors import ForecastError
 
-from conftest import make_frame
+from helpers import make_frame
 
 
 def csv_config(path, **kwargs):

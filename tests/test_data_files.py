@@ -14,7 +14,7 @@ import pytest
 from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
 from forecast_cli.errors import ForecastError
 
-from conftest import make_frame
+from helpers import make_frame
 
 
 def load(path, **keys):

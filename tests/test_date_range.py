@@ -5,7 +5,7 @@ Parquet, panel and .tsf loaders, and a forecast whose timestamps would leave it 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import finished_outputs, make_frame, only_run, run_forecast
+from helpers import finished_outputs, make_frame, only_run, run_forecast
 
 from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
 from forecast_cli.data.loaders.panel import PanelFileConfig, load_panel

@@ -7,7 +7,7 @@ import pytest
 
 import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the train config)
 
-from conftest import compose_train, make_frame, only_run, run_forecast, tiny_train_overrides
+from helpers import compose_train, make_frame, only_run, run_forecast, tiny_train_overrides
 
 
 @pytest.fixture

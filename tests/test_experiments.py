@@ -11,8 +11,7 @@ import forecast_cli.commands.train  # noqa: F401  (stores the schemas of the tra
 from forecast_cli.commands.rewrite import expand_experiment_globs, experiment_names
 from forecast_cli.errors import ForecastError
 
-from conftest import compose_train, run_forecast
-from test_jena import raw_frame
+from helpers import compose_train, jena_raw_frame, run_forecast
 
 TABLES = {
     "tutorial": ["baseline", "conv", "dense", "linear", "lstm", "multi_step_dense"],
@@ -41,7 +40,7 @@ def test_glob_expands_to_the_tables_experiments():
 
 
 def test_a_glob_sweep_runs_every_matching_experiment_then_compare(tmp_path):
-    raw = raw_frame(rows=6 * 700)
+    raw = jena_raw_frame(rows=6 * 700)
     path = tmp_path / "jena.csv"
     raw.to_csv(path, index=False)
     result = run_forecast(["train", "-m", "experiment=glob(tutorial_multi/[lr][ae]*)", f"data.path={path}"], cwd=tmp_path)

@@ -18,9 +18,9 @@ from forecast_cli.run.layout import RunDir
 from forecast_cli.run.model_files import load_model
 from forecast_cli.run.serving import output_columns, raw_unit_forecast
 
-from conftest import make_frame, run_forecast, tiny_train_overrides
+from helpers import OLD_RUNS, make_frame, run_forecast, tiny_train_overrides
 
-OLD_RUN = Path(__file__).parent / "fixtures" / "old_runs" / "completed"
+OLD_RUN = OLD_RUNS / "completed"
 SAVED_MODEL_CLI = str(Path(sys.executable).parent / "saved_model_cli")
 INPUT_WIDTH, LABEL_WIDTH = 12, 2
 

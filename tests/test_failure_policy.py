@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 import pytest
 
-from conftest import assert_refused, make_frame, run_forecast, train_target_only_run
+from helpers import assert_refused, make_frame, run_forecast, train_target_only_run
 
 from forecast_cli.commands.base import exit_on_user_error
 from forecast_cli.run.layout import PredictDir

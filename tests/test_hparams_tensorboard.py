@@ -13,7 +13,7 @@ import pytest
 
 from forecast_cli.run.layout import RunDir
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 TINY = ["data=sine", "data.n_series=60", "model=linear", "trainer.epochs=2", "trainer.verbose=silent"]
 

@@ -13,21 +13,7 @@ import pytest
 from forecast_cli.data.loaders.jena import JenaDataConfig, load_jena
 from forecast_cli.errors import ForecastError
 
-COLUMNS = [
-    "p (mbar)", "T (degC)", "Tpot (K)", "Tdew (degC)", "rh (%)", "VPmax (mbar)", "VPact (mbar)", "VPdef (mbar)",
-    "sh (g/kg)", "H2OC (mmol/mol)", "rho (g/m**3)", "wv (m/s)", "max. wv (m/s)", "wd (deg)",
-]
-
-
-def raw_frame(rows=60):
-    """A 10-minute Jena-like table from 01.01.2009 00:10, with one -9999 wind speed at an hourly row."""
-    rng = np.random.default_rng(0)
-    dates = pd.date_range("2009-01-01 00:10", periods=rows, freq="10min")
-    frame = pd.DataFrame(rng.uniform(1, 10, (rows, len(COLUMNS))).round(2), columns=COLUMNS)
-    frame["wd (deg)"] = rng.uniform(0, 360, rows).round(1)
-    frame.loc[11, "wv (m/s)"] = -9999.0
-    frame.insert(0, "Date Time", dates.strftime("%d.%m.%Y %H:%M:%S"))
-    return frame
+from helpers import JENA_COLUMNS, jena_raw_frame
 
 
 def expected_features(raw):
@@ -41,13 +27,13 @@ def expected_features(raw):
     extra = [wv * np.cos(rad), wv * np.sin(rad), max_wv * np.cos(rad), max_wv * np.sin(rad),
              np.sin(seconds * 2 * np.pi / day), np.cos(seconds * 2 * np.pi / day),
              np.sin(seconds * 2 * np.pi / year), np.cos(seconds * 2 * np.pi / year)]
-    return np.column_stack([hourly[COLUMNS[:11]].to_numpy(), *extra])
+    return np.column_stack([hourly[JENA_COLUMNS[:11]].to_numpy(), *extra])
 
 
 @pytest.fixture
 def zip_bytes(tmp_path):
     csv_path = tmp_path / "jena_climate_2009_2016.csv"
-    raw_frame().to_csv(csv_path, index=False)
+    jena_raw_frame().to_csv(csv_path, index=False)
     zip_path = tmp_path / "source.zip"
     with zipfile.ZipFile(zip_path, "w") as archive:
         archive.write(csv_path, csv_path.name)
@@ -83,7 +69,7 @@ def test_download_verifies_caches_and_preprocesses(server, zip_bytes, tmp_path):
     data = load_jena(cfg, total_window=2)
     assert [p.name for p in cache.iterdir()] == ["good.zip"]
     assert len(data.columns) == 19 and data.columns[-4:] == ["Day sin", "Day cos", "Year sin", "Year cos"]
-    np.testing.assert_allclose(data.segments[0], expected_features(raw_frame()), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(data.segments[0], expected_features(jena_raw_frame()), rtol=1e-9, atol=1e-9)
     offline = JenaDataConfig(url="http://127.0.0.1:9/good.zip", sha256=cfg.sha256, cache_dir=str(cache))
     np.testing.assert_array_equal(load_jena(offline, 2).segments[0], data.segments[0])  # served from the cache
 
@@ -111,7 +97,7 @@ def test_offline_without_cache_names_data_path(tmp_path):
 
 
 def test_raw_csv_and_hourly_csv_give_the_same_features(tmp_path):
-    raw = raw_frame()
+    raw = jena_raw_frame()
     raw.to_csv(tmp_path / "raw.csv", index=False)
     raw.iloc[5::6].to_csv(tmp_path / "hourly.csv", index=False)
     from_raw = load_jena(JenaDataConfig(path=str(tmp_path / "raw.csv")), 2).segments[0]

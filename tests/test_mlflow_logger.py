@@ -17,7 +17,7 @@ from forecast_cli.cli import main
 from forecast_cli.logger.mlflow import mlflow_name
 from forecast_cli.run.layout import RunDir
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 mlflow = pytest.importorskip("mlflow", reason="logger=mlflow needs the mlflow extra")
 

@@ -21,7 +21,7 @@ from forecast_cli.models.layers import (
     patch_count,
 )
 
-from conftest import compose_train, make_frame, run_forecast
+from helpers import compose_train, make_frame, run_forecast
 
 # tiny sizes that fit a 16-step window
 TINY = {

@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import finished_outputs, make_frame, run_forecast, train_target_only_run
+from helpers import finished_outputs, make_frame, run_forecast, train_target_only_run
 
 from forecast_cli.errors import TrainingDiverged
 from forecast_cli.forecaster.finite import (

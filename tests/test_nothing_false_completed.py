@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from conftest import run_forecast, tiny_train_overrides
+from helpers import run_forecast, tiny_train_overrides
 
 
 def record(run):

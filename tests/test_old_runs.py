@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_forecast
-
-FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
+from helpers import OLD_RUNS, run_forecast
 
 
 def read_json(path: Path):
@@ -28,7 +26,7 @@ def old_run(tmp_path):
 
     def copy(name: str) -> Path:
         target = tmp_path / name
-        shutil.copytree(FIXTURES / name, target)
+        shutil.copytree(OLD_RUNS / name, target)
         return target
 
     return copy
@@ -75,7 +73,7 @@ def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(o
     assert [row["epoch"] for row in after] == [str(e) for e in range(1, 41)]
     assert after[: len(before)] == before  # the epochs trained before the stop are kept as they were
     metrics = read_json(run / "metrics.json")
-    expected = read_json(FIXTURES / "uninterrupted_metrics.json")
+    expected = read_json(OLD_RUNS / "uninterrupted_metrics.json")
     assert expected.keys() <= metrics.keys()  # the scaled metrics of 0.1.0, and now the real-unit ones
     for key, value in expected.items():
         assert metrics[key] == pytest.approx(value, rel=1e-6, abs=1e-6), key  # float32 sums: ~1e-7 relative

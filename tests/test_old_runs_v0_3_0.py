@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import run_forecast
+from helpers import OLD_RUNS, run_forecast
 
-FIXTURES = Path(__file__).parent / "fixtures" / "old_runs" / "v0_3_0"
-EXPECTED = FIXTURES / "expected"
+V0_3_0 = OLD_RUNS / "v0_3_0"
+EXPECTED = V0_3_0 / "expected"
 
 
 def read_json(path: Path):
@@ -31,8 +31,8 @@ def old_run(tmp_path):
 
     def copy(name: str):
         target = tmp_path / "runs" / name
-        shutil.copytree(FIXTURES / name, target)
-        return target, ([f"data.path={FIXTURES / 'long.csv'}"] if name == "panel" else [])
+        shutil.copytree(V0_3_0 / name, target)
+        return target, ([f"data.path={V0_3_0 / 'long.csv'}"] if name == "panel" else [])
 
     return copy
 
@@ -114,6 +114,6 @@ def test_a_0_3_0_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(
     after = read_rows(run / "history.csv")
     assert after[: len(before)] == before
     metrics = read_json(run / "metrics.json")
-    expected = read_json(FIXTURES / "uninterrupted_metrics.json")
+    expected = read_json(V0_3_0 / "uninterrupted_metrics.json")
     for key, value in expected.items():
         assert metrics[key] == pytest.approx(value, rel=1e-6, abs=1e-6), key

@@ -18,7 +18,7 @@ from forecast_cli.run.checkpoint import load_checkpoint
 from forecast_cli.schedules import OneCycle
 from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint
 
-from conftest import compose_train, make_frame, run_forecast
+from helpers import compose_train, make_frame, run_forecast
 
 ONE_CYCLE = "{_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 0.2}"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import only_run, run_forecast
+from helpers import ROOT, only_run, run_forecast
 
 TSF = """# two quarterly series of different lengths, horizon 2
 @relation Test
@@ -139,7 +139,7 @@ def test_bad_panel_input_is_one_line_and_exit_2(tmp_path):
 # The Monash archive's files, where a checkout keeps them beside the repository (../shared/data); the
 # seasonal naive's MASE on them is published in amazon-science/chronos-forecasting
 # (scripts/evaluation/results/seasonal-naive-zero-shot.csv), computed on the same last-horizon protocol.
-MONASH = Path(__file__).resolve().parents[2] / "shared" / "data"
+MONASH = ROOT.parent / "shared" / "data"
 PUBLISHED_SEASONAL_NAIVE_MASE = {"tourism_quarterly_dataset.tsf": 1.6989892627474672, "m3_monthly_dataset.tsf": 1.1462045758327934}
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 pytest.importorskip("hydra_plugins.hydra_joblib_launcher", reason="hydra/launcher=joblib needs the joblib extra")
 

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_forecast
+from helpers import FIXTURES, ROOT, run_forecast
 
-ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("pin_figures", ROOT / "benchmarks" / "pin_figures.py")
 pin = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pin)
 
-PINNED = json.loads((Path(__file__).parent / "fixtures" / "pinned_figures.json").read_text())
+PINNED = json.loads((FIXTURES / "pinned_figures.json").read_text())
 DATA = Path(os.environ.get("FORECAST_SHARED_DATA") or pin.DEFAULT_DATA)
 
 

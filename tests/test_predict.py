@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import (
+from helpers import (
+    OLD_RUNS,
     finished_outputs,
     make_frame,
     only_run,
     run_forecast,
     train_target_only_run,
 )
-
-FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +111,7 @@ def test_bad_input_is_one_line_exit_2_and_no_prediction(trained, tmp_path, extra
 
 
 def test_unknown_future_inputs_and_unfinished_runs_are_refused(tmp_path, csv_file):
-    shutil.copytree(FIXTURES / "interrupted", tmp_path / "interrupted")
+    shutil.copytree(OLD_RUNS / "interrupted", tmp_path / "interrupted")
     result = run_forecast(["predict", f"run={tmp_path / 'interrupted'}"], cwd=tmp_path)
     assert result.returncode == 2 and "is 'interrupted', not completed" in result.stderr
 
@@ -177,7 +176,7 @@ def test_a_run_trained_on_every_row_has_no_test_metrics_and_still_forecasts(tmp_
 def test_a_damaged_run_is_one_line_naming_the_file(tmp_path, command, damage, message):
     """Every reader of a run goes through run/restore.py and RunDir.record: one reader per kind of damage."""
     run = tmp_path / "completed"
-    shutil.copytree(FIXTURES / "completed", run)
+    shutil.copytree(OLD_RUNS / "completed", run)
     name, text = damage
     (run / name).write_text(text)
     result = run_forecast([command, f"run={run}"], cwd=tmp_path)

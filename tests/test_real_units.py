@@ -16,7 +16,7 @@ from forecast_cli.run.layout import COMPLETED, RunDir
 from forecast_cli.run.model_files import load_model
 from forecast_cli.trainer.session import run_training
 
-from conftest import make_frame, run_forecast, tiny_train_overrides
+from helpers import make_frame, run_forecast, tiny_train_overrides
 
 LABELS = ["target", "load"]
 REAL = ("real_mae", "real_rmse", "real_mape", "real_smape")

@@ -12,8 +12,6 @@ and its forecast in eval mode.
 - timemixer_tslib.npz: Time-Series-Library's models/TimeMixer.py (channel-independent, average pooling, moving
   average decomposition, RevIN with affine weights at every scale), without calendar features."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
@@ -23,7 +21,9 @@ from forecast_cli.models import MODELS, build_model
 from forecast_cli.models.layers import RevINNormalization, TransformerEncoderLayer, patch_count
 from forecast_cli.models.layers.transformer import sinusoidal_table
 
-FIXTURES = Path(__file__).parent / "fixtures" / "reference"
+from helpers import FIXTURES
+
+REFERENCE = FIXTURES / "reference"
 TSLIB = {  # TSLib's network, as the ETT experiments set it
     "norm": "layer", "encoder_norm": "layer", "residual_attention": False, "position_embedding": "sinusoidal",
     "patch_bias": False, "projection_dropout": 0.0, "attention_dropout": 0.1, "head_dropout": 0.1,
@@ -35,7 +35,7 @@ TSLIB_FIXTURES = {  # fixture: its final norm, and that norm's name in the refer
 
 
 def load(name):
-    with np.load(FIXTURES / f"{name}.npz") as data:
+    with np.load(REFERENCE / f"{name}.npz") as data:
         weights = {k.split(":", 1)[1]: data[k] for k in data.files if k.startswith("weight:")}
         settings = {k.split(":", 1)[1]: data[k].item() for k in data.files if k.startswith("setting:")}
         return data["x"], data["y"], weights, settings

@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import TENSORS, EventAccumulator
 
-from conftest import FORECAST, make_frame, run_forecast
+from helpers import FORECAST, make_frame, run_forecast
 
 EPOCHS = 4
 

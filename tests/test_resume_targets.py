@@ -15,9 +15,9 @@ from forecast_cli.cli import main
 from forecast_cli.commands.rewrite import resume_args
 from forecast_cli.run.layout import RunDir
 
-from conftest import compose_train
+from helpers import OLD_RUNS, compose_train
 
-INTERRUPTED = Path(__file__).parent / "fixtures" / "old_runs" / "interrupted"  # 1 of 40 epochs, airline LSTM
+INTERRUPTED = OLD_RUNS / "interrupted"  # 1 of 40 epochs, airline LSTM
 
 
 def planted_run(root: Path, *overrides: str, **config) -> RunDir:

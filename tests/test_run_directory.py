@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import FORECAST, run_forecast, tiny_train_overrides
+from helpers import FORECAST, run_forecast, tiny_train_overrides
 
 
 def snapshot(root: Path):

@@ -7,7 +7,7 @@ import time
 
 from forecast_cli.run.checkpoint import load_checkpoint
 
-from conftest import FORECAST, run_forecast, tiny_train_overrides
+from helpers import FORECAST, run_forecast, tiny_train_overrides
 
 
 def test_a_nan_loss_fails_the_run_with_epoch_and_batch(tmp_path, csv_file):

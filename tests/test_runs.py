@@ -8,7 +8,7 @@ import time
 
 from forecast_cli.run.layout import COMPLETED, FAILED, RUNNING, RunDir
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 
 def make_run(path, status, started, val_loss=None, overrides=(), **fields):

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from forecast_cli.cli import main
 from forecast_cli.run.layout import RunDir
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 TINY = [
     "data=sine", "data.n_series=60", "model=linear", "trainer.epochs=2", "trainer.batch_size=16",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import only_run, tiny_train_overrides
+from helpers import ROOT, only_run, tiny_train_overrides
 
-AUDIT = Path(__file__).parents[1] / "benchmarks" / "selection_audit.py"
+AUDIT = ROOT / "benchmarks" / "selection_audit.py"
 
 
 def audit(*args, cwd):

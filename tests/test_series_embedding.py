@@ -17,7 +17,7 @@ from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 SPEC = with_series_index(resolve_window(WindowConfig(6, 3, 3, label_columns=["b"]), ["a", "b"], ["b"]))
 N_SERIES = 3

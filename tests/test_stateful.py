@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FORECAST, finished_outputs, make_frame, only_run, run_forecast
+from helpers import FORECAST, finished_outputs, make_frame, only_run, run_forecast
 
 from forecast_cli.cli import main
 from forecast_cli.data.streams import stream_layout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FORECAST, run_forecast, tiny_train_overrides
+from helpers import FORECAST, run_forecast, tiny_train_overrides
 
 
 def run_dirs(root: Path):

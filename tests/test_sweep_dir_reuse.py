@@ -5,7 +5,7 @@ directories of another search where its trials would go."""
 
 import pytest
 
-from conftest import assert_refused, run_forecast, snapshot
+from helpers import assert_refused, run_forecast, snapshot
 
 TINY = ["data=sine", "data.n_series=40", "model=linear", "trainer.epochs=1", "trainer.batch_size=16",
         "trainer.verbose=silent", "trainer.tensorboard.enabled=false"]

@@ -14,7 +14,7 @@ from forecast_cli.models import build_model
 from forecast_cli.models._torch_init import torch_initialize
 from forecast_cli.models.layers import PerChannelDense, TransformerEncoderLayer
 
-from conftest import compose_train
+from helpers import compose_train
 
 SPEC = resolve_window(WindowConfig(96, 96, 96), [f"c{i}" for i in range(7)], [f"c{i}" for i in range(7)])
 

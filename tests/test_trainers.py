@@ -19,7 +19,7 @@ from forecast_cli.run.layout import RunDir
 from forecast_cli.run.model_files import load_model
 from forecast_cli.trainer.session import run_training
 
-from conftest import make_frame, tiny_train_overrides
+from helpers import make_frame, tiny_train_overrides
 
 TRAIN_WINDOWS = int(400 * 0.7) - 13 + 1  # make_frame rows, input 12 + shift 1
 

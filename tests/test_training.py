@@ -15,12 +15,12 @@ from forecast_cli.run.atomic import read_json
 from forecast_cli.run.layout import RunDir
 from forecast_cli.trainer.session import run_training
 
-from conftest import compose_train, tiny_train_overrides
+from helpers import compose_train, tiny_train_overrides
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from conftest import make_frame
+    from helpers import make_frame
 
     root = tmp_path_factory.mktemp("run")
     path = root / "series.csv"
@@ -56,7 +56,7 @@ def test_window_counts_are_recorded_and_no_test_window_is_dropped(trained):
 def test_scaler_comes_from_the_training_rows_only(trained):
     cfg, run, _ = trained
     scaler = Scaler.load(run.scaler_json)
-    from conftest import make_frame
+    from helpers import make_frame
 
     train = make_frame()[["target", "load", "temp"]].to_numpy()[: int(400 * 0.7)]
     np.testing.assert_allclose(scaler.offset, train.mean(axis=0))

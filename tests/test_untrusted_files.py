@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import (
+from helpers import (
+    OLD_RUNS,
     assert_refused,
     finished_outputs,
     make_frame,
@@ -26,7 +27,6 @@ from conftest import (
 )
 from omegaconf import OmegaConf
 
-FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
 # YAML's "billion laughs": under 1 KB, 10**9 strings once its aliases are expanded
 ALIAS_BOMB = "a: &a ['x','x','x','x','x','x','x','x','x','x']\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
@@ -43,7 +43,7 @@ def victim(tmp_path) -> Path:
 
 
 def copy_run(kind: str, where: Path) -> Path:
-    shutil.copytree(FIXTURES / kind, where)
+    shutil.copytree(OLD_RUNS / kind, where)
     return where
 
 

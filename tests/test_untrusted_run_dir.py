@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from conftest import assert_refused, run_forecast, snapshot
-
-FIXTURES = Path(__file__).parent / "fixtures" / "old_runs"
+from helpers import OLD_RUNS, assert_refused, run_forecast, snapshot
 
 
 class _TouchOnUnpickle:
@@ -29,7 +27,7 @@ class _TouchOnUnpickle:
 def world(tmp_path):
     """A copy of an interrupted run, a victim file, a crafted pickle, and the markers that must not appear."""
     run = tmp_path / "run"
-    shutil.copytree(FIXTURES / "interrupted", run)
+    shutil.copytree(OLD_RUNS / "interrupted", run)
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
     pickled = tmp_path / "payload.pkl"
@@ -113,7 +111,7 @@ def test_hydra_settings_flags_and_outside_config_files_in_a_saved_run_are_refuse
 
 def test_a_saved_run_naming_a_download_into_another_cache_downloads_nothing_on_evaluate(tmp_path):
     run = tmp_path / "run"
-    shutil.copytree(FIXTURES / "completed", run)
+    shutil.copytree(OLD_RUNS / "completed", run)
     source = tmp_path / "upstream.csv"
     source.write_text("Date Time,T (degC)\n01.01.2009 00:10:00,1.0\n")
     victim_dir = tmp_path / "victim_cache"
@@ -146,7 +144,7 @@ def test_a_resumed_run_downloads_nothing_into_the_cache_its_config_names(world, 
 
 def test_a_key_planted_in_a_saved_config_is_refused_by_evaluate(tmp_path):
     run = tmp_path / "run"
-    shutil.copytree(FIXTURES / "completed", run)
+    shutil.copytree(OLD_RUNS / "completed", run)
     config = OmegaConf.load(run / "config.yaml")
     config.window.callback = {"_target_": "builtins.open"}
     OmegaConf.save(config, run / "config.yaml")
