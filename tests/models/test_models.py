@@ -16,7 +16,7 @@ SPEC_ALL_LABELS = resolve_window(WindowConfig(6, 3, 3), ["a", "b", "c"], ["a", "
 # Hands-On ML seq-to-seq: a forecast of the next 2 steps at each of the 6 input steps
 SPEC_SEQUENCE = resolve_window(WindowConfig(6, 6, 1, label_columns=["b", "a"], steps_ahead=2), ["a", "b", "c"], ["a"])
 RECURRENT = ["simple_rnn", "lstm", "gru", "layernorm_rnn", "deep_rnn"]
-# sizes that fit SPEC's 6-step window (tests/test_models_long_horizon.py tests these models further)
+# sizes that fit SPEC's 6-step window (tests/models/test_models_long_horizon.py tests these models further)
 FITS_SIX_STEPS = {
     "dlinear": {"moving_avg": 5},
     "patchtst": {"patch_len": 4, "stride": 2, "d_model": 16, "d_ff": 16},

@@ -118,7 +118,7 @@ def test_a_command_line_setting_wins_over_the_per_horizon_one():
 
 
 # the input-96 ETT tables come from TSLib's models/PatchTST.py as it was until June 2024, a LayerNorm after the last
-# layer (tests/test_reference_networks.py), from PyTorch's draws
+# layer (tests/models/test_reference_networks.py), from PyTorch's draws
 TSLIB_PATCHTST = {
     "init": "torch", "norm": "layer", "encoder_norm": "layer", "residual_attention": False,
     "position_embedding": "sinusoidal", "patch_bias": False,
