@@ -7,11 +7,11 @@ Regenerate the fixture (from the repository root, at the commit whose figures ar
 Every cell of CELLS is one `forecast train <overrides> trainer.verbose=silent trainer.deterministic=true
 hydra.run.dir=<tmp>/<cell>` in a fresh process; the JSON gets, per cell, its tier, the overrides it ran
 with (the shared data directory written as the placeholder `{data}`) and every key of its metrics.json.
-Tiers: "shipped" cells need no shared data and run in the default test suite (tests/test_pinned_figures.py);
+Tiers: "shipped" cells need no shared data and run in the default test suite (tests/evaluation/test_pinned_figures.py);
 "shared" cells are the published experiments, one epoch each, most of them on the files of ../shared/data
 (--data DIR), and run only under `pytest -m slow`. `--only NAME` (repeatable) runs those cells alone and
 merges them into an existing JSON; `--tier shipped|shared` rewrites that tier's cells only. Checking a
-commit against the pins is tests/test_pinned_figures.py (`pytest -m slow` for the shared tier).
+commit against the pins is tests/evaluation/test_pinned_figures.py (`pytest -m slow` for the shared tier).
 """
 
 import argparse
@@ -74,7 +74,7 @@ def train_args(overrides, data_dir: Path, run_dir: Path) -> list:
 
 
 def run_subprocess(args, cwd, timeout=1800, env=None):
-    """The installed `forecast` in a fresh process (tests pass conftest.run_forecast instead)."""
+    """The installed `forecast` in a fresh process (tests pass helpers.run_forecast instead)."""
     return subprocess.run([FORECAST, *args], check=False, cwd=cwd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
 
 
