@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import compose_train
+from helpers import compose_train
 from forecast_cli.losses import keras_loss
 from forecast_cli.evaluation.by_series import SeriesScores, summarize
 from forecast_cli.evaluation.names import parse_metric

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import run_forecast
+from helpers import run_forecast
 
 SAME = ["data.scaler=standard", "data.split.protocol=tutorial", "window.input_width=8", "window.label_width=4",
         "window.shift=4", "model=dense", "model.units=[8]", "trainer.epochs=2", "trainer.batch_size=8",
