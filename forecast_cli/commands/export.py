@@ -122,8 +122,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
         SERIES_INPUT_NAME,
         SIGNATURE,
         output_columns,
-        per_series_archive,
-        raw_unit_archive,
+        serving_archive,
     )
 
     restored = restore_run(target.run, cfg.data, cfg.allow_incomplete)
@@ -141,12 +140,11 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
             f"cannot create the version under {exports.model_dir} ({exc.strerror}): give a dir= you can write"
         ) from exc
     try:
-        if restored.series_scaler is None:
-            archive = raw_unit_archive(model, restored.scaler, prepared.spec)
+        archive = serving_archive(model, restored.scaler, prepared.spec)
+        if not restored.scaler.per_series:
             inputs = {INPUT_NAME: window[None].astype(np.float32)}
             instances = window[None].tolist()
         else:  # each window names its series: its row in series_scaler.json
-            archive = per_series_archive(model, restored.series_scaler, prepared.spec)
             series = int(prepared.series_positions()[last_window_series(prepared)])
             inputs = {INPUT_NAME: window[None].astype(np.float32), SERIES_INPUT_NAME: np.array([series], dtype=np.int32)}
             instances = [{INPUT_NAME: window.tolist(), SERIES_INPUT_NAME: series}]

@@ -1,8 +1,10 @@
-"""`forecast predict run=DIR [horizon=N] [data.path=FILE] [output=DIR]`: forecast past the end of the
-run's data (or of a newer file with the same columns) in real units.
+"""`forecast predict run=DIR [horizon=N] [data.path=FILE] [ids=[...]] [output=DIR]`: forecast past the end
+of every series of the run's data (or of a newer file with the same columns), or of the series `ids`
+names, in real units.
 
-Writes predictions.csv (timestamp + one column per label), predictions.png (recent history and the
-forecast) and run.json (source run, data file and sha256, horizon, method) into its own directory,
+Writes predictions.csv (one row per series and step: id, timestamp where the data is dated, step, one
+column per label), predictions.png (the first series' recent history and forecast) and run.json (source
+run, data file and sha256, horizon, method, the series left out and why) into its own directory,
 outputs/predict/<date>/<time>_<run name>/ unless `output=DIR`.
 """
 
@@ -39,84 +41,39 @@ class PredictConfig:
 def predict_job(cfg) -> None:
     from hydra.core.hydra_config import HydraConfig
 
-    from forecast_cli.data.prepare import check_fits_float32, check_same_columns, data_spec
+    from forecast_cli.data.panel import left_out_record, shown
+    from forecast_cli.data.prepare import check_fits_float32, check_same_columns
     from forecast_cli.data.window import total_window
     from forecast_cli.forecaster.finite import require_finite_forecast
-    from forecast_cli.forecaster.future import future_of, predict_future, series_history
+    from forecast_cli.forecaster.future import forecast_origins, predict_series, prediction_frame
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.models._stateful import forecast_function
+    from forecast_cli.run.atomic import write_frame_csv_atomic, write_json_atomic
     from forecast_cli.run.restore import restore_run
 
     (run,) = find_runs([Path(cfg.run)])
     target = PredictDir(HydraConfig.get().runtime.output_dir)
     restored = restore_run(run, cfg.data, cfg.allow_incomplete)
-    # a generated series as long as the run's windows (data=sine, data.length=null) is the training's only when
-    # generated at that length; a file is read whole, and series_history checks it has the rows it needs
-    generated_length = "length" in restored.data and restored.data.length is None
-    series = restored.load_series(total_window(restored.config.window) if generated_length else 1)
+    series = restored.load_series(total_window(restored.config.window))
     if cfg.ids is not None:
         series = select_series(series, [str(i) for i in cfg.ids])
     check_same_columns(series, restored.scaler)
     check_fits_float32(series, restored.scaler)
-    if restored.series_scaler is not None or len(series.segments) > 1:  # every series continued, by id
-        return predict_panel_job(cfg, run, restored, series, target)
-    spec = data_spec(restored.config.window, restored.data, series)
-    plan = ForecastPlan(spec, derived_columns=series.derived_columns())
-    history = series_history(series, spec.input_width, run.record().get("data", {}).get("frequency"))
+    plan = ForecastPlan(restored.forecast_window(series), derived_columns=series.derived_columns())
     horizon = int(cfg.horizon or plan.direct_steps)
     plan.check_horizon(horizon)  # before loading TensorFlow: a refused horizon costs one line
-    future_of(history, horizon)  # as the horizon: a forecast past the last timestamp costs one line before TensorFlow
+    recorded_frequency = run.record().get("data", {}).get("frequency")
+    origins = forecast_origins(series, restored.scaler, plan.spec.input_width, horizon, recorded_frequency)
     model = restored.load_model()
     # a stateful model first reads the history in order: its forecast starts from the state carried to the end
-    forward = forecast_function(model, restored.scaler, plan, history.values, horizon)
-    prediction = predict_future(forward, restored.scaler, plan, history, horizon, series.time_features)
+    forward = forecast_function(model, restored.scaler, plan, origins, horizon)
+    prediction = predict_series(forward, restored.scaler, plan, origins, horizon, series.time_features)
     require_finite_forecast(prediction.values, prediction.label_columns, f"the {horizon}-step forecast")
-    rows = prediction_rows(prediction)
-    from forecast_cli.run.atomic import write_csv_atomic, write_json_atomic
-
-    write_csv_atomic(target.predictions_csv, rows)
-    plot_prediction(prediction, target.predictions_png, run)
-    write_json_atomic(target.run_json, {
-        "task": "predict",
-        "status": COMPLETED,
-        "created_at": utc_now(),
-        "forecast_version": __version__,
-        "source_run": str(run.root.resolve()),
-        "data": {"source": series.source, "sha256": series.sha256, "rows": series.n_rows},
-        "horizon": horizon,
-        "method": prediction.method,
-        "direct_steps": prediction.direct_steps,
-        "frequency": history.frequency,
-        "label_columns": prediction.label_columns,
-        "first": rows[0].get("timestamp", 1),
-        "last": rows[-1].get("timestamp", horizon),
-    })
-    print_prediction(rows, f"{run.root.name}: {horizon} steps, {prediction.method}")
-    print(f"predictions: {target.predictions_csv}", flush=True)
-
-
-def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) -> None:
-    """Every series' next `horizon` steps: predictions.csv holds one row per (series, step)."""
-    from forecast_cli.data.panel import left_out_record, shown
-    from forecast_cli.forecaster.finite import require_finite_forecast
-    from forecast_cli.forecaster.panel import predict_panel, prediction_frame
-    from forecast_cli.forecaster.plan import ForecastPlan
-    from forecast_cli.forecaster.engine import inference_function
-    from forecast_cli.run.atomic import write_frame_csv_atomic, write_json_atomic
-
-    plan = ForecastPlan(restored.panel_window(series), derived_columns=series.derived_columns())
-    horizon = int(cfg.horizon or plan.direct_steps)
-    plan.check_horizon(horizon)
-    frequency = run.record().get("data", {}).get("frequency") or series.frequency
-    forward = inference_function(restored.load_model())
-    prediction = predict_panel(
-        lambda x: forward(x).numpy(), plan, series, restored.scaler, restored.series_scaler, horizon, frequency
-    )
-    require_finite_forecast(prediction.values, prediction.label_columns, f"the {horizon}-step forecast")
-    for why, ids in prediction.left_out.items():
+    for why, ids in origins.left_out.items():
         log.warning("%d series left out (%s): %s", len(ids), why.replace("_", " "), shown(ids))
     frame = prediction_frame(prediction)
     write_frame_csv_atomic(target.predictions_csv, frame)
+    plot_prediction(prediction, target.predictions_png, run)
     write_json_atomic(target.run_json, {
         "task": "predict",
         "status": COMPLETED,
@@ -127,15 +84,16 @@ def predict_panel_job(cfg, run: RunDir, restored, series, target: PredictDir) ->
         "horizon": horizon,
         "method": prediction.method,
         "direct_steps": prediction.direct_steps,
-        "frequency": frequency,
+        "frequency": origins.frequency,
         "label_columns": prediction.label_columns,
         "series_forecast": len(prediction.ids),
-        "left_out": left_out_record(prediction.left_out),
+        "left_out": left_out_record(origins.left_out),
+        "first": frame["timestamp"].iloc[0] if "timestamp" in frame else 1,
+        "last": frame["timestamp"].iloc[-1] if "timestamp" in frame else horizon,
     })
-    from forecast_cli.data.real_units import readable
-
-    rows = [{k: readable(v) if isinstance(v, float) else v for k, v in row.items()} for row in frame.head(2 * horizon).to_dict("records")]
-    print_prediction(rows, f"{run.root.name}: {len(prediction.ids)} series x {horizon} steps, {prediction.method} (first 2 series)")
+    shown_rows = frame.head(2 * horizon) if len(prediction.ids) > 1 else frame
+    title = f"{run.root.name}: {len(prediction.ids)} series x {horizon} steps, {prediction.method}"
+    print_prediction(shown_rows, title + (" (first 2 series)" if len(prediction.ids) > 2 else ""))
     print(f"predictions: {target.predictions_csv}", flush=True)
 
 
@@ -154,48 +112,37 @@ def select_series(series, ids: List[str]):
     return subset(series, [position[name] for name in dict.fromkeys(ids)])
 
 
-def prediction_rows(prediction) -> List[Dict[str, Any]]:
-    from forecast_cli.data.real_units import readable
-    from forecast_cli.data.timestamps import format_timestamps
-
-    if prediction.timestamps is not None:
-        keys = [("timestamp", text) for text in format_timestamps(prediction.timestamps)]
-    else:
-        keys = [("step", step + 1) for step in range(len(prediction.values))]
-    return [
-        {key: label, **{c: readable(v) for c, v in zip(prediction.label_columns, row)}}
-        for (key, label), row in zip(keys, prediction.values)
-    ]
-
-
 def plot_prediction(prediction, path: Path, run: RunDir) -> None:
-    """The forecast after the last rows of history (3 horizons, at least 48 rows)."""
+    """The forecast of the first series after its last rows of history (3 horizons, at least 48 rows)."""
     import numpy as np
 
     from forecast_cli.plots import plot_forecast
 
-    history = prediction.history
-    horizon = len(prediction.values)
+    history = prediction.origins.series
+    horizon = prediction.values.shape[1]
     shown = max(3 * horizon, 48)
     labels = [history.columns.index(c) for c in prediction.label_columns]
-    past = history.values[-shown:][:, labels]
+    past = history.segments[0][-shown:][:, labels]
     if history.timestamps is not None:
-        past_x, future_x = history.timestamps[-shown:], prediction.timestamps
+        past_x, future_x = history.timestamps[0][-shown:], prediction.origins.future[0]
     else:
         past_x = np.arange(-len(past) + 1, 1)
         future_x = np.arange(1, horizon + 1)
-    title = f"{run.root.name}: {horizon}-step forecast ({prediction.method})"
-    plot_forecast(path, prediction.label_columns, past_x, past, future_x, prediction.values, title=title)
+    of = f" of series '{prediction.ids[0]}' (1 of {len(prediction.ids)})" if len(prediction.ids) > 1 else ""
+    title = f"{run.root.name}: {horizon}-step forecast{of} ({prediction.method})"
+    plot_forecast(path, prediction.label_columns, past_x, past, future_x, prediction.values[0], title=title)
 
 
-def print_prediction(rows: List[Dict[str, Any]], title: str, shown: int = 24) -> None:
+def print_prediction(frame, title: str, shown: int = 24) -> None:
     from rich.table import Table
 
     from forecast_cli.commands.report import plain, print_table
+    from forecast_cli.data.real_units import readable
 
+    rows = [{k: readable(v) if isinstance(v, float) else v for k, v in row.items()} for row in frame.to_dict("records")]
     table = Table(title=plain(title))
     for name in rows[0]:
-        table.add_column(plain(name), justify="left" if name in ("timestamp", "step") else "right")
+        table.add_column(plain(name), justify="left" if name in ("id", "timestamp", "step") else "right")
     cut = rows if len(rows) <= 2 * shown else [*rows[:shown], None, *rows[-shown:]]
     for row in cut:
         table.add_row(*(["..."] * len(rows[0]) if row is None else [plain(v) for v in row.values()]))

@@ -1,6 +1,7 @@
 """From a `data` and a `window` config to scaled per-split arrays and window start indices."""
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -8,10 +9,9 @@ import numpy as np
 
 from forecast_cli.data import panel
 from forecast_cli.data.loaders import load_series
-from forecast_cli.data.scaling import Scaler, fit_scaler
+from forecast_cli.data.scaling import Scaler, fit_scaler, fit_series_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
 from forecast_cli.data.series_index import SERIES_INDEX_NEEDS, append_series_index, with_series_index
-from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
 from forecast_cli.data.split import SPLITS, scaler_ddof, split_bounds, split_ranges, split_segments, split_series
 from forecast_cli.data.timestamps import format_timestamps, infer_frequency
 from forecast_cli.data.window import WindowSpec, ensure_windows, resolve_window, total_window, window_starts
@@ -41,8 +41,6 @@ class PreparedData:
     # cut by time), or series indices when whole series are split
     split_ranges: Dict[str, List[int]]
     frequency: Optional[str] = None  # the pandas offset alias the timestamps step by
-    # per-series scaling (data.per_series of a panel)
-    series_scaler: Optional[SeriesScaler] = None  # per-series scaling; `scaler` is then the identity
     season: int = 1  # the seasonal period (MASE, the naive forecast of OWA, model=seasonal_naive)
     horizon: Optional[int] = None  # the competition protocol's horizon
     # [start, end) of every split of every series cut by time; None where whole series are split
@@ -55,21 +53,35 @@ class PreparedData:
         return self.series.split_by == SPLIT_BY_SERIES
 
     def series_count(self) -> int:
-        """Series the run knows (the rows of its series scaler, else the data's)."""
-        return len(self.series_scaler.ids) if self.series_scaler is not None else len(self.series.segments)
+        """Series the run knows (the groups of a per-series scaler, else the data's)."""
+        return len(self.scaler.ids) if self.scaler.per_series else len(self.series.segments)
 
     def series_positions(self) -> np.ndarray:
-        """Row of every series of the data in the series scaler (identity order without one)."""
-        if self.series_scaler is None:
+        """The scaling group of every series of the data: its row in a per-series scaler, else its own position."""
+        if not self.scaler.per_series:
             return np.arange(len(self.series.segments))
-        return self.series_scaler.positions(self.series.ids)
+        return self.scaler.positions(self.series.ids)
 
     def to_real(self, values: np.ndarray, series: np.ndarray, columns) -> np.ndarray:
         """Scaled values [n, ..., len(columns)] of the series at data positions `series` [n] in real units."""
         values = np.asarray(values, dtype=np.float64)
-        if self.series_scaler is None:
-            return self.scaler.inverse_transform(values, list(columns))
-        return self.series_scaler.inverse_rows(values, self.series_positions()[series], list(columns))
+        groups = self.series_positions()[series] if self.scaler.per_series else None
+        return self.scaler.inverse_transform(values, list(columns), groups)
+
+    def raw_labels(self, series: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The label columns' values as loaded (real units, never scaled) at `rows` [n, k] of the series at data
+        positions `series` [n]: [n, k, n_labels]. The actual values a forecast is scored against, and the
+        seasonal naive's."""
+        table, first_row = self._label_table
+        return table[first_row[np.asarray(series)][:, None] + rows]
+
+    @functools.cached_property
+    def _label_table(self) -> Tuple[np.ndarray, np.ndarray]:
+        """Every series' label columns, concatenated (float64), and the row each series starts at."""
+        lengths = np.array([len(s) for s in self.series.segments], dtype=np.int64)
+        labels = list(self.spec.label_indices)
+        table = np.concatenate(self.series.segments)[:, labels].astype(np.float64)
+        return table, (np.cumsum(lengths) - lengths).astype(np.int64)
 
     @property
     def single_series_by_time(self) -> bool:
@@ -126,15 +138,15 @@ class PreparedData:
         return {"start": start, "end": end}
 
     def _scaler_record(self) -> Dict[str, Any]:
-        if self.series_scaler is not None:
-            return {"kind": self.series_scaler.kind, "per_series": True}
+        if self.scaler.per_series:
+            return {"kind": self.scaler.kind, "per_series": True}
         return {"kind": self.scaler.kind, **({"ddof": self.scaler.ddof} if self.scaler.ddof is not None else {})}
 
     def _panel_record(self) -> Dict[str, Any]:
         return {
             "season": self.season,
             "horizon": self.horizon,
-            "scaling": "per_series" if self.series_scaler is not None else "global",
+            "scaling": "per_series" if self.scaler.per_series else "global",
             "left_out": panel.left_out_record(self.left_out),
         }
 
@@ -144,14 +156,13 @@ def prepare_data(
     window_cfg,
     scaler: Optional[Scaler] = None,
     wanted: Sequence[str] = SPLITS,
-    series_scaler: Optional[SeriesScaler] = None,
     series_index: bool = False,
 ) -> PreparedData:
     """Load, split, scale (fit on train unless a saved scaler is given) and index windows.
 
     `wanted` lists the splits to build; "all" stands for the whole data as one split. A test split
     without rows (the run trains on every row) is left out. A panel is scaled per series when
-    data.per_series is true (`series_scaler`: a run's saved one; `scaler` is then the identity).
+    data.per_series is true (one scaling group per series id).
     `series_index`: every split's values get one more column, each row's series position in the series
     scaler (data/series_index.py), for a model with a learned series embedding.
     """
@@ -161,6 +172,7 @@ def prepare_data(
     if series_index and not per_series:
         raise ForecastError(SERIES_INDEX_NEEDS)
     spec = data_spec(window_cfg, data_cfg, series, series_index)
+    require_one_window(series, spec.input_width + spec.shift)
     horizon = panel.split_horizon(data_cfg, series, spec.label_width)
     left_out: Dict[str, List[str]] = {}
     if series.split_by != SPLIT_BY_SERIES:
@@ -176,10 +188,9 @@ def prepare_data(
         if len(train_rows) == 0:
             raise ForecastError("the train split is empty: use more data or raise data.split.train")
         if per_series:
-            series_scaler = fit_series_scaler(
+            scaler = fit_series_scaler(
                 data_cfg.scaler, parts["train"], series.ids, series.columns, data_cfg.scaler_range, series.unscaled
             )
-            scaler = fit_scaler("none", train_rows, series.columns, data_cfg.scaler_range)
         else:
             scaler = fit_scaler(
                 data_cfg.scaler,
@@ -191,12 +202,7 @@ def prepare_data(
             )
     else:
         check_same_columns(series, scaler)
-    if series_scaler is not None and list(series_scaler.columns) != list(series.columns):
-        raise ForecastError(
-            f"the data's columns {series.columns} differ from the run's series_scaler.json columns {series_scaler.columns}: "
-            "give a file with the same columns as the training data"
-        )
-    positions = series_scaler.positions(series.ids) if series_scaler is not None else None
+    positions = scaler.positions(series.ids) if scaler.per_series else None
     bounds = _ranges(series, data_cfg.split, spec.label_start, horizon)
     ranges = None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon)
     check_fits_float32(series, scaler)
@@ -215,8 +221,8 @@ def prepare_data(
         if name != "all":
             left_out[name] = panel.short_series([series.ids[i] for i in segment_series], lengths, spec.total_width)
         if positions is not None:
-            offset, scale = series_scaler.offset[positions], series_scaler.scale[positions]
-            scaled = [(segment - offset[i]) / scale[i] for i, segment in enumerate(segments)]
+            groups = positions[segment_series]
+            scaled = [scaler.transform(segment[None], groups=groups[[i]])[0] for i, segment in enumerate(segments)]
             values = np.concatenate(scaled).astype(np.float32) if scaled else np.zeros((0, len(series.columns)), np.float32)
         else:
             values = scaler.transform(np.concatenate(segments)).astype(np.float32)
@@ -241,12 +247,22 @@ def prepare_data(
         split_protocol="by_series" if series.split_by == SPLIT_BY_SERIES else data_cfg.split.protocol,
         split_ranges=bounds,
         frequency=frequency,
-        series_scaler=series_scaler,
         season=panel.season_of(data_cfg, series, frequency),
         horizon=horizon,
         ranges=ranges,
         left_out=left_out,
     )
+
+
+def require_one_window(series: SeriesData, total: int) -> None:
+    """Some series of the data must span one window (input_width + shift rows) for anything to be learned."""
+    longest = max((len(s) for s in series.segments), default=0)
+    if longest < total:
+        holds = f"the data has {longest} rows" if len(series.segments) == 1 else f"the longest of its {len(series.segments)} series has {longest} rows"
+        raise ForecastError(
+            f"{holds}, fewer than one window (input_width + shift = {total}): "
+            "use a longer file or lower window.input_width/window.shift"
+        )
 
 
 def data_spec(window_cfg, data_cfg, series: SeriesData, series_index: bool = False) -> WindowSpec:
@@ -269,10 +285,15 @@ def check_same_columns(series: SeriesData, scaler: Scaler) -> None:
 
 def check_fits_float32(series: SeriesData, scaler: Scaler) -> None:
     """The model sees scaled float32 values: a finite value beyond float32's range (about 3.4e38, e.g.
-    with data.scaler=none) would become inf after the NaN/inf checks of the loaders."""
+    with data.scaler=none) would become inf after the NaN/inf checks of the loaders. A series a per-series
+    scaler does not know is not checked (it is left out of a forecast)."""
+    group = {name: i for i, name in enumerate(scaler.ids)} if scaler.per_series else None
     for index, segment in enumerate(series.segments):
+        if group is not None and series.ids[index] not in group:
+            continue
+        groups = None if group is None else [group[series.ids[index]]]
         with np.errstate(over="ignore"):
-            finite = np.isfinite(scaler.transform(segment).astype(np.float32))
+            finite = np.isfinite(scaler.transform(segment[None], groups=groups)[0].astype(np.float32))
         if finite.all():
             continue
         row, column = (int(i[0]) for i in np.nonzero(~finite))

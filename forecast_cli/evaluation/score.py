@@ -51,9 +51,6 @@ class SplitScorer:
         self.scaled = MetricAccumulator(loss)
         self.scores = SeriesScores(len(prepared.series.segments), spec.n_labels)
         self.scales = mase_scales(prepared, split)
-        lengths = np.array([len(s) for s in prepared.series.segments], dtype=np.int64)
-        self.raw = np.concatenate(prepared.series.segments)[:, list(spec.label_indices)].astype(np.float64)
-        self.series_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
         # [label_width, steps_ahead]: rows after a window's start of each of its label values
         self.label_offsets = spec.label_start + np.arange(spec.label_width)[:, None] + np.arange(spec.steps_ahead)[None, :]
 
@@ -73,7 +70,7 @@ class SplitScorer:
         forecast = self.prepared.to_real(outputs.reshape(shape), series, spec.label_columns)
         label_rows = (window_rows[:, None, None] + self.label_offsets).reshape(count, -1)
         sources = naive_source_rows(label_rows, window_rows + spec.input_width, self.prepared.season)
-        naive = self.raw[self.series_start[series][:, None] + sources]
+        naive = self.prepared.raw_labels(series, sources)
         self.scores.update(actual, forecast, naive, series, self.scales)
 
     def result(self) -> Dict[str, Any]:

@@ -89,9 +89,6 @@ def run_backtest(forward: Callable[[np.ndarray], np.ndarray], plan: ForecastPlan
     origin_rows = part.first_rows[segment] + row_in_segment
     label_rows = origin_rows[:, None] + np.arange(horizon)
     labels = list(spec.label_indices)
-    lengths = np.array([len(s) for s in prepared.series.segments], dtype=np.int64)
-    raw = np.concatenate(prepared.series.segments)[:, labels].astype(np.float64)
-    first = (np.cumsum(lengths) - lengths)[series][:, None]
     return Backtest(
         split=split,
         columns=list(spec.label_columns),
@@ -101,8 +98,8 @@ def run_backtest(forward: Callable[[np.ndarray], np.ndarray], plan: ForecastPlan
         forecast_scaled=forecast_scaled,
         actual_scaled=values[origins[:, None] + np.arange(horizon)][:, :, labels].astype(np.float64),
         forecast=forecast,
-        actual=raw[first + label_rows],
-        naive=raw[first + naive_source_rows(label_rows, origin_rows, prepared.season)],
+        actual=prepared.raw_labels(series, label_rows),
+        naive=prepared.raw_labels(series, naive_source_rows(label_rows, origin_rows, prepared.season)),
     )
 
 

@@ -96,7 +96,7 @@ class MlflowRunLogger:
         status = record.get("status")
         if self.run.metrics_json.is_file():
             self.log_metrics(self.run.metrics(), step=int(record.get("epochs_completed") or 0))
-        files = [self.run.config_yaml, self.run.metrics_json, self.run.history_csv, self.run.scaler_json]
+        files = [self.run.config_yaml, self.run.metrics_json, self.run.history_csv, self.run.saved_scaler_file()]
         if self.cfg.log_model:
             files.append(self.run.model_keras)
         for path in files:

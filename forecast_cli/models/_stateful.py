@@ -65,20 +65,26 @@ class LastStreamForecast:
         return np.asarray(outputs)[-1:]
 
 
-def forecast_function(model, scaler, plan, values: np.ndarray, horizon: int) -> Callable[[np.ndarray], np.ndarray]:
+def forecast_function(model, scaler, plan, origins, horizon: int) -> Callable[[np.ndarray], np.ndarray]:
     """`forward` for forecaster/future.py (scaled windows -> outputs, numpy): the model on each window, or a
-    stateful model on the last window of `values` with the state the series carried to it."""
+    stateful model on the last window of the one series of `origins` with the state that series carried to it."""
     if stateful_streams(model) is not None:
-        return carried_state_forward(model, scaler, plan, values, horizon)
+        if len(origins.series.segments) != 1:
+            raise ForecastError(
+                f"the run's model is stateful (model.stateful=true): it carries a state along one series, but the "
+                f"forecast would continue {len(origins.series.segments)}; name one with ids=[...]"
+            )
+        scaled = scaler.transform(origins.series.segments[0][None], groups=origins.groups)[0]
+        return carried_state_forward(model, scaled, plan, horizon)
     from forecast_cli.forecaster.engine import inference_function
 
     forward = inference_function(model)
     return lambda inputs: forward(inputs).numpy()
 
 
-def carried_state_forward(model, scaler, plan, values: np.ndarray, horizon: int) -> Callable[[np.ndarray], np.ndarray]:
-    """`forward` for forecaster/future.py: the model on the last window of `values` (raw rows [rows,
-    columns]) after it has read every earlier chunk of window.input_width rows in order, from the last
+def carried_state_forward(model, scaled: np.ndarray, plan, horizon: int) -> Callable[[np.ndarray], np.ndarray]:
+    """`forward` for forecaster/future.py: the model on the last window of `scaled` (a series' scaled rows
+    [rows, columns]) after it has read every earlier chunk of window.input_width rows in order, from the last
     stretch of finite rows, carrying the state; each further call continues from there.
 
     Beyond its direct steps a forecast is fed back as the next window, which continues the state only
@@ -103,7 +109,7 @@ def carried_state_forward(model, scaler, plan, values: np.ndarray, horizon: int)
         return forward(batch).numpy()[:1]
 
     reset_states(model)
-    for chunk in _warm_up_chunks(scaler.transform(values[:-width]), width):
+    for chunk in _warm_up_chunks(scaled[:-width], width):
         step(chunk[:, spec.input_indices])
     return lambda inputs: np.concatenate([step(window) for window in np.asarray(inputs, dtype=np.float32)])
 

@@ -64,9 +64,18 @@ class RunDir:
     tensorboard_dir = property(lambda self: self.root / "tensorboard")
     model_keras = property(lambda self: self.root / "model.keras")
     saved_model_dir = property(lambda self: self.root / "saved_model")
+    # the run's scaler: one scaling for every series (scaler.json), or each series' own (series_scaler.json;
+    # runs saved before 0.4 also hold an identity scaler.json beside it)
     scaler_json = property(lambda self: self.root / "scaler.json")
-    # a panel scaled per series: every series' scaling (scaler.json is then the identity)
     series_scaler_json = property(lambda self: self.root / "series_scaler.json")
+
+    def scaler_file(self, per_series: bool) -> Path:
+        """Where a scaler is saved: series_scaler.json for one scaling per series, else scaler.json."""
+        return self.series_scaler_json if per_series else self.scaler_json
+
+    def saved_scaler_file(self) -> Path:
+        """The file the run's scaler was saved in (series_scaler.json where there is one)."""
+        return self.scaler_file(self.series_scaler_json.is_file())
     # a panel: every series' real-unit metrics on every split (sMAPE, MASE, ...), one row per split and series
     metrics_by_series_csv = property(lambda self: self.root / "metrics_by_series.csv")
     evaluation_by_series_csv = property(lambda self: self.root / "evaluation_by_series.csv")

@@ -10,10 +10,10 @@ from forecast_cli.run.layout import RunDir
 from forecast_cli.run.untrusted import check_archive
 
 
-def save_model(model, run: RunDir, spec, scaler, series_scaler=None) -> None:
+def save_model(model, run: RunDir, spec, scaler) -> None:
     """`model.keras` (full model, reloadable, scaled values) and `saved_model/` (serving, real units:
-    the scaler, or the per-series scaler, is in the graph; see `run/serving.py`)."""
-    from forecast_cli.run.serving import per_series_archive, raw_unit_archive
+    the scaler, global or per series, is in the graph; see `run/serving.py`)."""
+    from forecast_cli.run.serving import serving_archive
 
     # written beside their final names and renamed into place: a full disk or a kill mid-save never
     # leaves a truncated model.keras or a partial saved_model/ under the final names
@@ -22,7 +22,7 @@ def save_model(model, run: RunDir, spec, scaler, series_scaler=None) -> None:
     try:
         model.save(staged_keras)
         shutil.rmtree(staged_export, ignore_errors=True)
-        archive = raw_unit_archive(model, scaler, spec) if series_scaler is None else per_series_archive(model, series_scaler, spec)
+        archive = serving_archive(model, scaler, spec)
         archive.write_out(str(staged_export), verbose=False)
         os.replace(staged_keras, run.model_keras)
         shutil.rmtree(run.saved_model_dir, ignore_errors=True)

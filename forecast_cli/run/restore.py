@@ -4,12 +4,11 @@ loader's schema, its saved scaler and, on demand, its model (safe_mode: no code 
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Sequence
 
 from omegaconf import OmegaConf
 
 from forecast_cli.data.scaling import Scaler
-from forecast_cli.data.series_scaling import SeriesScaler
 from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError, first_line
 from forecast_cli.run.layout import COMPLETED, RunDir
@@ -21,8 +20,7 @@ class RestoredRun:
     run: RunDir
     config: Any  # the run's own config.yaml
     data: Any  # its data config, with the command's overrides
-    scaler: Scaler
-    series_scaler: Optional[SeriesScaler] = None  # a panel scaled per series
+    scaler: Scaler  # global, or per series (a panel scaled per series)
 
     def load_series(self, total_window: int):
         """The run's data as its loader reads it (SeriesData), from files already on disk."""
@@ -45,7 +43,6 @@ class RestoredRun:
                 self.config.window,
                 scaler=self.scaler,
                 wanted=splits,
-                series_scaler=self.series_scaler,
                 series_index=uses_series_embedding(self.config),
             )
         if "test" in splits and not prepared.has_test:
@@ -54,8 +51,8 @@ class RestoredRun:
             )
         return prepared
 
-    def panel_window(self, series):
-        """The run's window resolved on panel `series` (a file to forecast): the data's horizon and
+    def forecast_window(self, series):
+        """The run's window resolved on `series` (the data a forecast continues): the data's horizon and
         lookback, and the series index column when the model has a series embedding."""
         from forecast_cli.data.prepare import data_spec
         from forecast_cli.data.series_index import uses_series_embedding
@@ -74,23 +71,24 @@ def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: b
     run.check_files()
     check_completed(run, allow_incomplete)
     saved, data = run_data_config(run, data_overrides)
-    if not run.scaler_json.is_file():
-        raise ForecastError(f"scaler missing: {run.scaler_json} (the run did not finish; train it again)")
+    return RestoredRun(run=run, config=saved, data=data, scaler=load_scaler(run, bool(getattr(data, "per_series", False))))
+
+
+def load_scaler(run: RunDir, per_series: bool) -> Scaler:
+    """The run's one scaler: series_scaler.json where the run scaled each series (an older run's identity
+    scaler.json beside it is not used), else scaler.json."""
+    path = run.saved_scaler_file()
+    if not path.is_file() or (per_series and path != run.series_scaler_json):
+        kind = "per-series scaler" if per_series else "scaler"
+        raise ForecastError(f"{kind} missing: {run.scaler_file(per_series)} (the run did not finish; train it again)")
     try:
-        scaler = Scaler.load(run.scaler_json)
+        scaler = Scaler.load(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ForecastError(f"cannot read {run.scaler_json} ({type(exc).__name__}: {exc}): it is not a saved scaler") from exc
-    series_scaler = None
-    if run.series_scaler_json.is_file():
-        try:
-            series_scaler = SeriesScaler.load(run.series_scaler_json)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ForecastError(
-                f"cannot read {run.series_scaler_json} ({type(exc).__name__}: {exc}): it is not a saved per-series scaler"
-            ) from exc
-    elif getattr(data, "per_series", False):
-        raise ForecastError(f"per-series scaler missing: {run.series_scaler_json} (the run did not finish; train it again)")
-    return RestoredRun(run=run, config=saved, data=data, scaler=scaler, series_scaler=series_scaler)
+        saved = "per-series scaler" if path == run.series_scaler_json else "scaler"
+        raise ForecastError(f"cannot read {path} ({type(exc).__name__}: {exc}): it is not a saved {saved}") from exc
+    if path == run.series_scaler_json and not scaler.per_series:
+        raise ForecastError(f"cannot read {path} (ValueError: ids is not a list of series ids): it is not a saved per-series scaler")
+    return scaler
 
 
 def check_completed(run: RunDir, allow_incomplete: bool) -> None:

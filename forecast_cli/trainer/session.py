@@ -84,9 +84,7 @@ def prepare(cfg, run: RunDir) -> PreparedData:
             f"{recorded_sha[:12]}): restore the original file or start a new run"
         )
     run.update_record(**prepared.record(), **({"stateful": stream_record(layouts)} if layouts else {}))
-    prepared.scaler.save(run.scaler_json)
-    if prepared.series_scaler is not None:
-        prepared.series_scaler.save(run.series_scaler_json)
+    prepared.scaler.save(run.scaler_file(prepared.scaler.per_series))
     log.info("windows per split: %s", prepared.window_counts())
     return prepared
 
@@ -180,7 +178,7 @@ def save(run: RunDir, session: Session, metrics, by_series, forecast, history) -
     if forecast is not None:
         write_csv_atomic(run.forecast_csv, forecast.rows())
         plot_window_forecast(forecast, run.forecast_png, f"{run.root.name}: the last {forecast.split} window")
-    save_model(session.model, run, prepared.spec, prepared.scaler, prepared.series_scaler)
+    save_model(session.model, run, prepared.spec, prepared.scaler)
 
 
 def in_order_datasets(prepared, datasets, eval_batch: int, seed: int, drop_last: bool) -> Dict[str, object]:

@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_module
 from forecast_cli.data.loaders.panel import PanelFileConfig, load_panel
 from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.series_scaling import SeriesScaler, fit_series_scaler
+from forecast_cli.data.scaling import Scaler, fit_scaler, fit_series_scaler
 from forecast_cli.data.split import SplitConfig, competition_ranges, split_ranges
 from forecast_cli.errors import ForecastError
 from forecast_cli.evaluation.by_series import SeriesScores, aggregate, owa, score_series
@@ -171,10 +171,11 @@ def test_prepare_splits_scales_per_series_and_reports_series_left_out(tmp_path, 
     assert prepared.window_counts() == {"train": 3 + 1, "val": 2, "test": 2}
     assert prepared.splits["test"].lengths == [6, 6, 5] and prepared.ranges[0]["test"] == (6, 12)
     # meanabs: each series divided by the mean |value| of its own training rows
-    np.testing.assert_allclose(prepared.series_scaler.scale[:, 0], [4.5, 35.0, 5.0])
+    assert prepared.scaler.per_series and prepared.scaler.ids == ["S1", "S2", "S3"]
+    np.testing.assert_allclose(prepared.scaler.scale[:, 0], [4.5, 35.0, 5.0])
     np.testing.assert_allclose(prepared.splits["test"].values[:6, 0], np.arange(7, 13) / 4.5, rtol=1e-6)
     np.testing.assert_allclose(prepared.splits["test"].values[6:12, 0], np.arange(50, 101, 10) / 35.0, rtol=1e-6)
-    assert prepared.scaler.kind == "none" and prepared.season == 4 and prepared.horizon == 2
+    assert prepared.scaler.kind == "meanabs" and prepared.season == 4 and prepared.horizon == 2
     record = prepared.record()
     assert record["data"]["left_out"]["all"] == {"count": 1, "ids": ["S4"]} and record["split"]["horizon"] == 2
 
@@ -196,15 +197,16 @@ def test_series_scaler_round_trip(tmp_path, kind):
     parts = [rng.normal(loc, scale, (n, 2)) for loc, scale, n in ((5, 1, 7), (-300, 40, 12), (1e4, 1, 3))]
     scaler = fit_series_scaler(kind, parts, ["x", "y", "z"], ["a", "b"], [0.0, 1.0])
     for i, part in enumerate(parts):
-        scaled = scaler.series(i).transform(part)
-        np.testing.assert_allclose(scaler.inverse_rows(scaled[None], np.array([i]), ["a", "b"])[0], part, rtol=1e-12)
+        scaled = scaler.transform(part[None], groups=[i])[0]
+        np.testing.assert_allclose(scaled, (part - scaler.offset[i]) / scaler.scale[i], rtol=1e-15)
+        np.testing.assert_allclose(scaler.inverse_transform(scaled[None], ["a", "b"], np.array([i]))[0], part, rtol=1e-12)
         if kind == "minmax":
             np.testing.assert_allclose([scaled.min(axis=0), scaled.max(axis=0)], [[0, 0], [1, 1]], atol=1e-12)
         if kind == "meanabs":
             np.testing.assert_allclose(np.abs(scaled).mean(axis=0), [1, 1])
     scaler.save(tmp_path / "series_scaler.json")
-    loaded = SeriesScaler.load(tmp_path / "series_scaler.json")
-    assert (loaded.kind, loaded.ids, loaded.columns) == (kind, ["x", "y", "z"], ["a", "b"])
+    loaded = Scaler.load(tmp_path / "series_scaler.json")
+    assert (loaded.kind, loaded.ids, loaded.columns, loaded.per_series) == (kind, ["x", "y", "z"], ["a", "b"], True)
     np.testing.assert_array_equal(loaded.offset, scaler.offset)
     np.testing.assert_array_equal(loaded.scale, scaler.scale)
     np.testing.assert_array_equal(loaded.positions(["z", "x"]), [2, 0])
@@ -212,6 +214,31 @@ def test_series_scaler_round_trip(tmp_path, kind):
         loaded.positions(["x", "w"])
     payload = json.loads((tmp_path / "series_scaler.json").read_text())
     assert len(payload["offset"]) == 3 and len(payload["offset"][0]) == 2
+
+
+def test_one_scaler_class_reads_both_files_a_run_saves(tmp_path):
+    """A global scaler (scaler.json: 1-D offset/scale) and a per-series one (series_scaler.json: ids and rows)
+    are the same class; the global one scales any series with its one group, the per-series one each by its id."""
+    rng = np.random.default_rng(1)
+    rows = rng.normal(3.0, 2.0, (20, 2))
+    whole = fit_scaler("standard", rows, ["a", "b"], [0.0, 1.0])
+    whole.save(tmp_path / "scaler.json")
+    payload = json.loads((tmp_path / "scaler.json").read_text())
+    assert len(payload["offset"]) == 2 and "ids" not in payload and payload["ddof"] == 1
+    loaded = Scaler.load(tmp_path / "scaler.json")
+    assert not loaded.per_series and loaded.knows("anything")
+    np.testing.assert_array_equal(loaded.positions(["p", "q"]), [0, 0])
+    windows = rows.reshape(4, 5, 2)
+    expected = (windows - rows.mean(axis=0)) / rows.std(axis=0, ddof=1)
+    np.testing.assert_allclose(loaded.transform(windows), expected, rtol=1e-12)
+    np.testing.assert_allclose(loaded.transform(windows, groups=[0, 0, 0, 0]), expected, rtol=1e-12)
+    per = fit_series_scaler("standard", [rows[:10], rows[10:]], ["p", "q"], ["a", "b"], [0.0, 1.0])
+    assert not per.knows("r") and per.knows("q")
+    two = per.transform(windows[:2, :, 1:], ["b"], groups=[1, 0])[:, :, 0]
+    np.testing.assert_allclose(two[0], (windows[0, :, 1] - rows[10:, 1].mean()) / rows[10:, 1].std(ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(two[1], (windows[1, :, 1] - rows[:10, 1].mean()) / rows[:10, 1].std(ddof=1), rtol=1e-12)
+    with pytest.raises(ValueError, match="needs the group of every value"):
+        per.transform(windows)
 
 
 def test_smape_mase_and_the_seasonal_naive_by_hand():

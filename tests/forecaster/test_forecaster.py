@@ -11,7 +11,8 @@ from forecast_cli.data.timestamps import future_timestamps, infer_frequency
 from forecast_cli.data.window import WindowConfig, resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import forecast_windows
-from forecast_cli.forecaster.future import History, predict_future
+from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
+from forecast_cli.forecaster.future import forecast_origins, predict_series
 from forecast_cli.forecaster.plan import ForecastPlan
 from forecast_cli.models import build_model
 from forecast_cli.models.linear import LinearConfig
@@ -32,26 +33,37 @@ def forward_of(model):
 
 
 def hourly_history(columns, rows=40, seed=1):
+    """One hourly series (a panel of one)."""
     rng = np.random.default_rng(seed)
     values = rng.normal(10.0, 3.0, (rows, len(columns)))
     dates = pd.date_range("2021-03-01 00:00", periods=rows, freq="h").to_numpy()
-    return History(values=values, columns=list(columns), timestamps=dates, frequency="h")
+    return SeriesData([values], list(columns), list(columns[:1]), SPLIT_BY_TIME, "test", "", timestamps=[dates], ids=["s"])
+
+
+def predict_future(forward, scaler, plan, history, horizon, time_features=None):
+    """The forecast of the one series of `history`: values [horizon, n_labels] and its timestamps."""
+    origins = forecast_origins(history, scaler, plan.spec.input_width, horizon, "h")
+    prediction = predict_series(forward, scaler, plan, origins, horizon, time_features)
+    prediction.timestamps = origins.future[0]
+    prediction.values = prediction.values[0]
+    return prediction
 
 
 def test_a_recursive_forecast_of_a_linear_model_is_the_hand_computed_recursion():
     spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y"], ["y"])
     model, kernel, bias = linear_model(spec)
     history = hourly_history(["y"])
-    scaler = fit_scaler("standard", history.values, ["y"], [0.0, 1.0])
+    scaler = fit_scaler("standard", history.segments[0], ["y"], [0.0, 1.0])
     prediction = predict_future(forward_of(model), scaler, ForecastPlan(spec), history, horizon=6)
+    scale, offset = float(scaler.scale[0]), float(scaler.offset[0])
 
-    window = list(scaler.transform(history.values[-4:])[:, 0])
+    window = list(scaler.transform(history.segments[0][-4:])[:, 0])
     expected = []
     for _ in range(6):
         step = float(np.asarray(window[-4:], dtype=np.float32) @ kernel[:, 0] + bias[0])
         expected.append(step)
         window.append(step)
-    expected_real = np.asarray(expected) * scaler.scale[0] + scaler.offset[0]
+    expected_real = np.asarray(expected) * scale + offset
     assert prediction.method == "recursive" and prediction.direct_steps == 1
     np.testing.assert_allclose(prediction.values[:, 0], expected_real, rtol=1e-5)
     assert list(prediction.timestamps) == list(pd.date_range("2021-03-02 16:00", periods=6, freq="h"))
@@ -61,9 +73,9 @@ def test_a_horizon_within_the_direct_steps_is_the_first_steps_of_one_call():
     spec = resolve_window(WindowConfig(input_width=6, label_width=4, shift=4), ["a", "b"], ["a", "b"])
     model, _, _ = linear_model(spec)
     history = hourly_history(["a", "b"])
-    scaler = fit_scaler("standard", history.values, ["a", "b"], [0.0, 1.0])
+    scaler = fit_scaler("standard", history.segments[0], ["a", "b"], [0.0, 1.0])
     prediction = predict_future(forward_of(model), scaler, ForecastPlan(spec), history, horizon=3)
-    one_call = np.asarray(model(scaler.transform(history.values[-6:])[None].astype(np.float32)))[0]
+    one_call = np.asarray(model(scaler.transform(history.segments[0][-6:])[None].astype(np.float32)))[0]
     assert prediction.method == "direct" and prediction.direct_steps == 4
     np.testing.assert_allclose(prediction.values, scaler.inverse_transform(one_call[:3], ["a", "b"]), rtol=1e-6)
 
@@ -73,23 +85,23 @@ def test_calendar_columns_are_computed_for_the_future_timestamps_of_a_recursion(
     spec = resolve_window(WindowConfig(input_width=3, label_width=1, shift=1), columns, ["T"])
     model, kernel, bias = linear_model(spec, seed=3)
     history = hourly_history(columns)
-    day = calendar_features(history.timestamps)
-    history.values[:, 1], history.values[:, 2] = day["Day sin"], day["Day cos"]
-    scaler = fit_scaler("standard", history.values, columns, [0.0, 1.0])
+    day = calendar_features(history.timestamps[0])
+    history.segments[0][:, 1], history.segments[0][:, 2] = day["Day sin"], day["Day cos"]
+    scaler = fit_scaler("standard", history.segments[0], columns, [0.0, 1.0])
     plan = ForecastPlan(spec, derived_columns=["Day sin", "Day cos"])
     prediction = predict_future(forward_of(model), scaler, plan, history, horizon=4, time_features=calendar_features)
 
-    future = pd.date_range(pd.Timestamp(history.timestamps[-1]) + pd.Timedelta(hours=1), periods=4, freq="h")
+    future = pd.date_range(pd.Timestamp(history.timestamps[0][-1]) + pd.Timedelta(hours=1), periods=4, freq="h")
     future_day = calendar_features(future)
-    rows = list(scaler.transform(history.values[-3:]))
+    rows = list(scaler.transform(history.segments[0][-3:]))
     expected = []
     for k in range(4):
         step = float(np.asarray(rows[-3:], dtype=np.float32).reshape(-1) @ kernel[:, 0] + bias[0])
         expected.append(step)
         raw_calendar = np.array([0.0, future_day["Day sin"][k], future_day["Day cos"][k]])
-        scaled_calendar = (raw_calendar - scaler.offset) / scaler.scale
+        scaled_calendar = scaler.transform(raw_calendar)
         rows.append(np.array([step, scaled_calendar[1], scaled_calendar[2]]))
-    np.testing.assert_allclose(prediction.values[:, 0], np.asarray(expected) * scaler.scale[0] + scaler.offset[0], rtol=1e-5)
+    np.testing.assert_allclose(prediction.values[:, 0], scaler.inverse_transform(np.asarray(expected)[:, None], ["T"])[:, 0], rtol=1e-5)
 
 
 def test_a_recursion_that_needs_an_unknown_future_input_is_refused_naming_it():
@@ -165,22 +177,20 @@ def test_the_season_of_a_frequency(frequency, season):
 
 
 def test_a_forecast_refuses_timestamps_that_do_not_increase():
-    from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
-    from forecast_cli.forecaster.future import series_history
-
     dates = pd.date_range("2020-01-01", periods=10, freq="h").to_numpy().copy()
     dates[8], dates[9] = dates[9], dates[8]
-    series = SeriesData([np.zeros((10, 1))], ["y"], ["y"], SPLIT_BY_TIME, "test", "", timestamps=[dates])
-    with pytest.raises(ForecastError, match="the timestamps of the last 4 rows, which the forecast starts from, do not increase"):
-        series_history(series, 4, "h")
-    assert series_history(series, 1, "h").frequency == "h"
+    series = SeriesData([np.zeros((10, 1))], ["y"], ["y"], SPLIT_BY_TIME, "test", "", timestamps=[dates], ids=["s"])
+    scaler = fit_scaler("standard", series.segments[0], ["y"], [0.0, 1.0])
+    with pytest.raises(ForecastError, match="series 's': the timestamps of the last 4 rows, which the forecast starts from, do not increase"):
+        forecast_origins(series, scaler, 4, 1, "h")
+    assert forecast_origins(series, scaler, 1, 1, "h").frequency == "h"
 
 
 def test_a_missing_value_in_the_rows_a_forecast_starts_from_is_refused():
     spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y"], ["y"])
     model, _, _ = linear_model(spec)
     history = hourly_history(["y"])
-    scaler = fit_scaler("standard", history.values, ["y"], [0.0, 1.0])
-    history.values[-2, 0] = np.nan
-    with pytest.raises(ForecastError, match="the last 4 rows, which the forecast starts from, hold a missing or infinite value \\(row 38, column 'y'\\)"):
+    scaler = fit_scaler("standard", history.segments[0], ["y"], [0.0, 1.0])
+    history.segments[0][-2, 0] = np.nan
+    with pytest.raises(ForecastError, match="series 's': the last 4 rows, which the forecast starts from, hold a missing or infinite value \\(row 38, column 'y'\\)"):
         predict_future(forward_of(model), scaler, ForecastPlan(spec), history, horizon=1)

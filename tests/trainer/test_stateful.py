@@ -110,7 +110,7 @@ def test_a_recursion_that_does_not_move_by_whole_chunks_is_refused():
 
     plan = ForecastPlan(spec(8, shift=4, label_width=4))
     with pytest.raises(ForecastError, match=r"horizon=5 needs a recursive forecast, but the run's model is stateful"):
-        carried_state_forward(None, None, plan, np.zeros((20, 1)), horizon=5)
+        carried_state_forward(None, np.zeros((20, 1)), plan, horizon=5)
 
 
 # --- refused before any run directory exists ---------------------------------------------------------

@@ -32,7 +32,7 @@ class AirlineDataConfig(DataConfig):
 
 
 @DATA.register("airline", AirlineDataConfig)
-def load_airline(cfg: AirlineDataConfig, total_window: int) -> SeriesData:
+def load_airline(cfg: AirlineDataConfig, window_rows: int) -> SeriesData:
     import numpy as np
     import pandas as pd
 

@@ -23,7 +23,7 @@ class CovidDataConfig(DataConfig):
 
 
 @DATA.register("covid", CovidDataConfig)
-def load_covid(cfg: CovidDataConfig, total_window: int) -> SeriesData:
+def load_covid(cfg: CovidDataConfig, window_rows: int) -> SeriesData:
     import pandas as pd
 
     path = regular_file(Path(cfg.path).expanduser() if cfg.path else SHIPPED, "the tab-separated COVID-19 file")

@@ -250,7 +250,7 @@ def apply_missing_policy(values: "np.ndarray", columns: List[str], policy: str):
 
 
 @DATA.register("csv", CsvDataConfig)
-def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
+def load_csv(cfg: CsvDataConfig, window_rows: int) -> SeriesData:
     frame, path = read_table(cfg)
     if len(frame) == 0:
         raise ForecastError(f"data file has a header but no rows: {path}")
@@ -271,9 +271,4 @@ def load_csv(cfg: CsvDataConfig, total_window: int) -> SeriesData:
     columns = targets + features
     _refuse_timestamp_columns(frame, columns)
     values, kept = apply_missing_policy(_to_numeric(frame, columns), columns, cfg.missing)
-    if len(values) < total_window:
-        raise ForecastError(
-            f"the data has {len(values)} rows, fewer than one window (input_width + shift = {total_window}): "
-            "use a longer file or lower window.input_width/window.shift"
-        )
     return file_series(path, values, columns, targets, None if dates is None else dates[kept])

@@ -43,7 +43,7 @@ def ett_file(cfg: ETTDataConfig) -> Path:
 
 
 @DATA.register("ett", ETTDataConfig)
-def load_ett(cfg: ETTDataConfig, total_window: int) -> SeriesData:
+def load_ett(cfg: ETTDataConfig, window_rows: int) -> SeriesData:
     import pandas as pd
 
     path = ett_file(cfg)

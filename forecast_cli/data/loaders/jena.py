@@ -106,7 +106,7 @@ def engineer(frame, dates):
 
 
 @DATA.register("jena", JenaDataConfig)
-def load_jena(cfg: JenaDataConfig, total_window: int) -> SeriesData:
+def load_jena(cfg: JenaDataConfig, window_rows: int) -> SeriesData:
     import numpy as np
 
     path = source_file(cfg)

@@ -102,7 +102,7 @@ def _check_static(frame, cfg: PanelFileConfig, codes, names: List[str]) -> None:
 
 
 @DATA.register("panel", PanelFileConfig)
-def load_panel(cfg: PanelFileConfig, total_window: int) -> SeriesData:
+def load_panel(cfg: PanelFileConfig, window_rows: int) -> SeriesData:
     import numpy as np
 
     frame, path = read_table(cfg)

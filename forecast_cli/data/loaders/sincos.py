@@ -20,7 +20,7 @@ class SinCosDataConfig(DataConfig):
 
 
 @DATA.register("sincos", SinCosDataConfig)
-def load_sincos(cfg: SinCosDataConfig, total_window: int) -> SeriesData:
+def load_sincos(cfg: SinCosDataConfig, window_rows: int) -> SeriesData:
     import numpy as np
 
     x = np.arange(cfg.rows, dtype=np.float64) / (10 * np.pi)

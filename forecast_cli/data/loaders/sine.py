@@ -45,8 +45,8 @@ def generate_time_series(n_series: int, n_steps: int, seed: int) -> "np.ndarray"
 
 
 @DATA.register("sine", SineDataConfig)
-def load_sine(cfg: SineDataConfig, total_window: int) -> SeriesData:
-    length = cfg.length if cfg.length is not None else total_window
+def load_sine(cfg: SineDataConfig, window_rows: int) -> SeriesData:
+    length = cfg.length if cfg.length is not None else window_rows
     series = generate_time_series(cfg.n_series, length, cfg.seed)
     return SeriesData(
         segments=[row[:, None] for row in series],

@@ -214,7 +214,7 @@ def fill_missing(path: Path, series: List[TsfSeries], policy: str):
 
 
 @DATA.register("tsf", TsfDataConfig)
-def load_tsf(cfg: TsfDataConfig, total_window: int) -> SeriesData:
+def load_tsf(cfg: TsfDataConfig, window_rows: int) -> SeriesData:
     import numpy as np
 
     path = regular_file(Path(cfg.path).expanduser(), "a .tsf file of the Monash archive")
