@@ -36,7 +36,7 @@ MODELS = ["linear", "ci_linear", "nlinear", "dlinear", "tsmixer", "itransformer"
 
 def train_windows(spec) -> int:
     """ETTh1's training windows under Time-Series-Library's split (8,449 at input 96, horizon 96)."""
-    from forecast_cli.config_resolvers import ETT_HOURS
+    from forecast_cli.config.resolvers import ETT_HOURS
 
     return ETT_HOURS[0] - spec.total_width + 1
 

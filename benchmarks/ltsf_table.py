@@ -13,7 +13,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from forecast_cli.published import figure_for
+from forecast_cli.report.published import figure_for
 
 
 def job_row(run: Path) -> dict:

@@ -11,7 +11,7 @@ scores go to a CSV of their own, for explaining a gap, never for choosing a mode
     python benchmarks/selection_audit.py report AUDIT.csv [AUDIT2.csv ...]
 
 `train` runs `forecast train` in this process with one more callback, EpochTestScores below. A run's
-`_target_`s must come from forecast_cli.config_guard's allow-list, which this script widens by that one name, for
+`_target_`s must come from forecast_cli.config.guard's allow-list, which this script widens by that one name, for
 its own process only: `forecast train resume=DIR` refuses an audited run's saved config.
 
 The callback scores every test window. TimeMixer's d6acc20 chose its epoch on full test batches only
@@ -94,7 +94,7 @@ TARGET = f"{Path(__file__).stem}.EpochTestScores"
 
 
 def train(out: Path, overrides: list) -> int:
-    from forecast_cli import config_guard
+    from forecast_cli.config import guard as config_guard
     from forecast_cli.cli import entry_point
 
     if out.exists():

@@ -21,7 +21,7 @@ import tensorflow as tf  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tutorial_baseline import INPUT_WIDTH, LABEL_WIDTH, SHIFT, load_splits, tutorial_lstm  # noqa: E402
 
-from forecast_cli.callbacks import EarlyStopping  # noqa: E402
+from forecast_cli.trainer.callbacks import EarlyStopping  # noqa: E402
 from forecast_cli.data.pipeline import make_dataset  # noqa: E402
 from forecast_cli.data.window import WindowSpec, window_starts  # noqa: E402
 

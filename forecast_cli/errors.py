@@ -1,9 +1,12 @@
 """The exception type for mistakes a user can fix, how the CLI reports them, the range check every
-schema uses, and the two ways a training can end early without a bug (divergence, a stop signal)."""
+schema uses, the two ways a training can end early without a bug (divergence, a stop signal), and how
+our Hydra callbacks stop a command on a user error."""
 
 import errno
 import os
 import sys
+import traceback
+from typing import Any, Callable
 
 USER_ERROR_EXIT_CODE = 2
 
@@ -23,7 +26,7 @@ def require(condition: bool, key: str, message: str) -> None:
 
 def report_user_error(message: str) -> None:
     """Print one line on stderr; the traceback only when HYDRA_FULL_ERROR=1."""
-    from forecast_cli.log_output import printable
+    from forecast_cli.report.log_output import printable
 
     first_line = printable(" ".join(str(message).split()))
     sys.stderr.write(f"forecast: error: {first_line}\n")
@@ -77,3 +80,17 @@ class RunInterrupted(Exception):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum
+
+
+def stop_on_user_error(step: Callable[[Any], None], config) -> None:
+    """`step(config)` for one of our Hydra callbacks. Hydra turns a callback's exception into a warning and goes
+    on (a sweep writes over an earlier one, a run trains without the logger it asked for), so a user error
+    stops the command here: one line and exit 2, the traceback first only with HYDRA_FULL_ERROR=1.
+    SystemExit is the one exception Hydra's callback loop lets through."""
+    try:
+        step(config)
+    except ForecastError as exc:
+        if full_error_requested():
+            traceback.print_exc()
+        report_user_error(str(exc))
+        sys.exit(USER_ERROR_EXIT_CODE)

@@ -59,7 +59,7 @@ def backtest_job(cfg) -> None:
     from forecast_cli.forecaster.engine import inference_function
     from forecast_cli.forecaster.plan import ForecastPlan
     from forecast_cli.models._stateful import refuse_stateful
-    from forecast_cli.plots import plot_backtest_origins, plot_error_by_step
+    from forecast_cli.report.plots import plot_backtest_origins, plot_error_by_step
     from forecast_cli.run.atomic import undefined_as_null, write_csv_atomic, write_frame_csv_atomic, write_json_atomic
     from forecast_cli.run.restore import restore_run
 

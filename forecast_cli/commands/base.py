@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from forecast_cli.commands.help import register_help_resolver
 from forecast_cli.commands.precheck import check_overrides, prints_job_config_only
-from forecast_cli.config_store import register_schemas, store_command_schema
+from forecast_cli.config.store import register_schemas, store_command_schema
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
     ForecastError,

@@ -12,7 +12,7 @@ from forecast_cli.commands.base import ArgumentParser, PlainCommand
 from forecast_cli.commands.rewrite import override_key
 from forecast_cli.errors import ForecastError
 from forecast_cli.evaluation.names import METRICS, SPLIT_METRICS
-from forecast_cli.published import published_figure
+from forecast_cli.report.published import published_figure
 from forecast_cli.run.layout import COMPLETED, ComparisonDir, RunDir, SweepDir, runs_below
 from forecast_cli.run.sweep import job_overrides
 
@@ -115,7 +115,7 @@ def compare(paths: List[str], metric: str, output: str | None) -> ComparisonDir:
     target.root.mkdir(parents=True, exist_ok=True)
 
     from forecast_cli.commands.report import metrics_table, print_table
-    from forecast_cli.plots import plot_comparison
+    from forecast_cli.report.plots import plot_comparison
     from forecast_cli.run.atomic import write_csv_atomic
 
     write_csv_atomic(target.comparison_csv, rows)

@@ -9,7 +9,7 @@ import os
 from contextlib import contextmanager
 from typing import Callable, Dict, Iterator, List, Optional
 
-from forecast_cli.config_guard import check_config, check_targets
+from forecast_cli.config.guard import check_config, check_targets
 from forecast_cli.errors import ForecastError
 
 MAX_JOBS_CHECKED = 256

@@ -116,7 +116,7 @@ def plot_prediction(prediction, path: Path, run: RunDir) -> None:
     """The forecast of the first series after its last rows of history (3 horizons, at least 48 rows)."""
     import numpy as np
 
-    from forecast_cli.plots import plot_forecast
+    from forecast_cli.report.plots import plot_forecast
 
     history = prediction.origins.series
     horizon = prediction.values.shape[1]

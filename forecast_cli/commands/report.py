@@ -42,7 +42,7 @@ def plain(text: object):
     break the table) and no control characters (log_output.printable)."""
     from rich.text import Text
 
-    from forecast_cli.log_output import printable
+    from forecast_cli.report.log_output import printable
 
     return Text(printable(text))
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import List
 
-from forecast_cli.cluster import is_chief
+from forecast_cli.runtime.cluster import is_chief
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.layout import RunDir
 from forecast_cli.run.resume import (

@@ -16,7 +16,7 @@ from hydra.types import RunMode
 from omegaconf import MISSING, OmegaConf
 
 from forecast_cli import __version__
-from forecast_cli.cluster import is_chief
+from forecast_cli.runtime.cluster import is_chief
 from forecast_cli.commands.base import HydraCommand
 from forecast_cli.commands.rewrite import (
     absolute_paths,
@@ -25,7 +25,7 @@ from forecast_cli.commands.rewrite import (
     resume_args,
     worker_args,
 )
-from forecast_cli.config_guard import check_config
+from forecast_cli.config.guard import check_config
 from forecast_cli.data.series_index import SERIES_INDEX_NEEDS
 from forecast_cli.data.streams import check_stateful_data, check_stateful_job
 from forecast_cli.errors import (
@@ -37,15 +37,15 @@ from forecast_cli.errors import (
     report_user_error,
     require,
 )
-from forecast_cli.optimizer import check_schedule_alone
-from forecast_cli.published import PublishedConfig
+from forecast_cli.trainer.optimizer import check_schedule_alone
+from forecast_cli.report.published import PublishedConfig
 from forecast_cli.run.atomic import no_space_error, out_of_space, write_text_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, INTERRUPTED, RunDir
 from forecast_cli.run.lock import claim_run_dir, release_run_lock
 from forecast_cli.run.provenance import host_info, package_versions
 from forecast_cli.run.resume import check_resumable, load_resume_checkpoint
 from forecast_cli.run.signals import StopRequest, stop_on_signals
-from forecast_cli.strategy import check_trainer_supported
+from forecast_cli.runtime.strategy import check_trainer_supported
 
 log = logging.getLogger("forecast.train")
 record_log = logging.getLogger("forecast.record")

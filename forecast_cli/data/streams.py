@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from forecast_cli.errors import ForecastError, require
-from forecast_cli.strategy import check_single_replica
+from forecast_cli.runtime.strategy import check_single_replica
 
 if TYPE_CHECKING:
     import numpy as np

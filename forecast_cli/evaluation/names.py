@@ -7,7 +7,7 @@ units. A metric on one label column is `real_mae[T (degC)]` (`column_metric`).
 import re
 from typing import Optional, Tuple
 
-LOSSES = ("mse", "mae", "huber", "mspe")  # `trainer.loss`; the Keras classes are in losses.py
+LOSSES = ("mse", "mae", "huber", "mspe")  # `trainer.loss`; the Keras classes are in trainer/losses.py
 METRICS = ("loss", "mae", "mse", "rmse", "mape", "mspe", "last_time_step_mse")
 POINT_METRICS = ("mae", "rmse", "mape", "smape")
 REAL_PREFIX = "real_"

@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 
 from hydra.experimental.callback import Callback
 
-from forecast_cli.callback_errors import stop_on_user_error
+from forecast_cli.errors import stop_on_user_error
 from forecast_cli.errors import ForecastError
 
 _active: Optional[Any] = None  # the logger of the job running in this process
@@ -63,7 +63,7 @@ def chosen_logger(config) -> Optional[Any]:
 class LoggerCallback(Callback):
     """Checks the tracking store before a run or sweep starts, starts the job's logger (`logger=`) when a
     job starts and finishes it when the job ends; a job that exits early (a user error in a single run)
-    is finished when the process exits. A logger that cannot start stops the command (callback_errors.py)."""
+    is finished when the process exits. A logger that cannot start stops the command (errors.stop_on_user_error)."""
 
     def on_run_start(self, config, **kwargs) -> None:
         stop_on_user_error(_check_reachable, config)

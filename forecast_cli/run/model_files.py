@@ -36,7 +36,7 @@ def load_model(path: Path):
     """Load a `.keras` file with safe_mode=True: no Python code from the file is ever executed."""
     import keras
 
-    import forecast_cli.losses  # noqa: F401  (registers the custom losses)
+    import forecast_cli.trainer.losses  # noqa: F401  (registers the custom losses)
     import forecast_cli.models.layers  # noqa: F401  (registers the custom layers)
 
     path = Path(path)

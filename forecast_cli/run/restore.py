@@ -61,7 +61,7 @@ class RestoredRun:
 
     def load_model(self):
         from forecast_cli.run.model_files import load_model
-        from forecast_cli.tf_runtime import import_tensorflow
+        from forecast_cli.runtime.tf import import_tensorflow
 
         import_tensorflow()
         return load_model(self.run.model_keras)

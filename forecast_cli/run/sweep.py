@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 
-from forecast_cli.callback_errors import stop_on_user_error
+from forecast_cli.errors import stop_on_user_error
 from forecast_cli.errors import USER_ERROR_EXIT_CODE, ForecastError
 from forecast_cli.run.atomic import write_csv_atomic
 from forecast_cli.run.layout import COMPLETED, FAILED, RunDir, SweepDir

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 from forecast_cli.data.pipeline import steps_per_epoch
-from forecast_cli.losses import keras_metrics
+from forecast_cli.trainer.losses import keras_metrics
 from forecast_cli.trainer.context import TrainingContext, keras_verbosity
 
 log = logging.getLogger("forecast.train")

@@ -18,16 +18,16 @@ from forecast_cli.forecaster.last_window import last_window_forecast
 from forecast_cli.forecaster.engine import inference_function
 from forecast_cli.models import build_model
 from forecast_cli.models._stateful import LastStreamForecast, reset_states
-from forecast_cli.optimizer import build_optimizer
-from forecast_cli.plots import plot_history, plot_window_forecast
-from forecast_cli.precision import apply_precision
+from forecast_cli.trainer.optimizer import build_optimizer
+from forecast_cli.report.plots import plot_history, plot_window_forecast
+from forecast_cli.runtime.precision import apply_precision
 from forecast_cli.run.atomic import write_csv_atomic
 from forecast_cli.run.checkpoint import Checkpoint
 from forecast_cli.run.layout import RunDir
 from forecast_cli.run.model_files import save_model
 from forecast_cli.run.signals import StopRequest
-from forecast_cli.strategy import check_one_replica, make_strategy
-from forecast_cli.tf_runtime import import_tensorflow, seed_everything
+from forecast_cli.runtime.strategy import check_one_replica, make_strategy
+from forecast_cli.runtime.tf import import_tensorflow, seed_everything
 from forecast_cli.trainer.context import TrainingContext
 from forecast_cli.trainer.loops import train
 
@@ -125,7 +125,7 @@ def build(cfg, run: RunDir, prepared: PreparedData) -> Session:
 
 def fit(cfg, run: RunDir, session: Session, stop: StopRequest, checkpoint: Optional[Checkpoint]) -> List[dict]:
     """The trainer's loop with the run's callbacks, from the checkpoint's epoch; the history's rows."""
-    from forecast_cli.losses import keras_loss
+    from forecast_cli.trainer.losses import keras_loss
     from forecast_cli.trainer.run_callbacks import build_callbacks
     from forecast_cli.trainer.run_callbacks.guards import check_finite_weights
 

@@ -20,7 +20,7 @@ def test_default_config_composes_every_group():
     assert cfg.data.name == "sine"
     assert cfg.model.name == "lstm"
     assert cfg.optimizer._target_ == "keras.optimizers.Adam"
-    assert cfg.trainer.callbacks.early_stopping._target_ == "forecast_cli.callbacks.EarlyStopping"
+    assert cfg.trainer.callbacks.early_stopping._target_ == "forecast_cli.trainer.callbacks.EarlyStopping"
     assert cfg.window.input_width == 24 and cfg.window.shift == 1
     assert cfg.run_name == "lstm"
 
@@ -71,7 +71,7 @@ def _flat(node, prefix=""):
 def test_schema_defaults_never_contradict_the_yaml_of_their_option():
     """One source of truth: a key an option's YAML sets is `???` in its schema or has the same default.
     The data protocol keys of the shared DataConfig (scaler, split) are each dataset's own choice."""
-    from forecast_cli import optimizer
+    from forecast_cli.trainer import optimizer
     from forecast_cli.data.loaders import DATA
     from forecast_cli.models import MODELS
     from forecast_cli.trainer.loops import TRAINERS
@@ -238,3 +238,28 @@ def test_an_impossible_patch_is_one_line_before_any_run_directory(tmp_path):
         "forecast: error: model.patch_len (30) exceeds window.input_width (24): lower it or lengthen the window"
     ]
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_target_named_by_its_path_before_0_4_is_read_as_the_class_it_moved_to():
+    """Runs saved before 0.4 (and overrides copied from them) name forecast_cli.callbacks.* and
+    forecast_cli.schedules.*: the checks accept them and rewrite them, so the run saves and builds the new path."""
+    from omegaconf import OmegaConf
+
+    from forecast_cli.config.guard import MOVED_TARGETS, check_config
+
+    cfg = compose_train([
+        "trainer.callbacks.early_stopping._target_=forecast_cli.callbacks.EarlyStopping",
+        "+trainer.callbacks.decay={_target_: forecast_cli.callbacks.EpochDecay, factor: 0.5}",
+        "optimizer.learning_rate={_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01}",
+    ])
+    check_config(cfg)
+    callbacks = cfg.trainer.callbacks
+    assert callbacks.early_stopping._target_ == "forecast_cli.trainer.callbacks.EarlyStopping"
+    assert callbacks.decay._target_ == "forecast_cli.trainer.callbacks.EpochDecay"
+    assert cfg.optimizer.learning_rate._target_ == "forecast_cli.trainer.schedules.OneCycle"
+    assert "forecast_cli.callbacks" not in OmegaConf.to_yaml(cfg) and "forecast_cli.schedules" not in OmegaConf.to_yaml(cfg)
+    import importlib
+
+    for new in MOVED_TARGETS.values():  # every new name is a class that exists
+        module, name = new.rsplit(".", 1)
+        assert isinstance(getattr(importlib.import_module(module), name), type), new

@@ -76,7 +76,7 @@ def test_every_search_space_names_keys_of_the_runs_it_searches(search):
 
 
 def test_by_horizon_takes_the_listed_setting_or_the_nearest_listed_horizon_below():
-    from forecast_cli.config_resolvers import by_horizon
+    from forecast_cli.config.resolvers import by_horizon
 
     heads = {96: 2, 192: 8, 336: 8, 720: 16}
     assert [by_horizon(h, heads) for h in (96, 192, 336, 720)] == [2, 8, 8, 16]

@@ -27,13 +27,13 @@ def test_sine_matches_the_books_generator_with_the_global_seed():
     expected = 0.5 * np.sin((time - offsets1) * (freq1 * 10 + 10))
     expected += 0.2 * np.sin((time - offsets2) * (freq2 * 20 + 20))
     expected += 0.1 * (np.random.rand(50, 11) - 0.5)
-    data = load_sine(SineDataConfig(n_series=50, seed=42), total_window=11)
+    data = load_sine(SineDataConfig(n_series=50, seed=42), window_rows=11)
     assert data.split_by == SPLIT_BY_SERIES
     np.testing.assert_array_equal(np.stack([s[:, 0] for s in data.segments]), expected)
 
 
 def test_split_by_series_uses_the_books_7000_2000_1000():
-    data = load_sine(SineDataConfig(n_series=10000, length=3), total_window=3)
+    data = load_sine(SineDataConfig(n_series=10000, length=3), window_rows=3)
     parts = split_series(data, SplitConfig())
     assert [len(parts[k]) for k in ("train", "val", "test")] == [7000, 2000, 1000]
 
@@ -67,7 +67,7 @@ def test_minmax_scaler_maps_train_range_to_feature_range():
 
 
 def test_csv_loader_reads_targets_first_then_features(csv_file):
-    data = load_csv(csv_config(csv_file), total_window=5)
+    data = load_csv(csv_config(csv_file), window_rows=5)
     frame = make_frame()
     assert data.columns == ["target", "load", "temp"]
     np.testing.assert_allclose(data.segments[0], frame[["target", "load", "temp"]].to_numpy())
@@ -84,7 +84,7 @@ def test_csv_loader_reads_gzip_parquet_and_tabs(tmp_path):
     parquet = tmp_path / "c.parquet"
     frame.to_parquet(parquet)
     for path in (gz, tsv, parquet):
-        data = load_csv(csv_config(path), total_window=5)
+        data = load_csv(csv_config(path), window_rows=5)
         np.testing.assert_allclose(data.segments[0][:, 0], frame["target"].to_numpy())
 
 
@@ -107,16 +107,16 @@ def test_csv_loader_names_user_mistakes(tmp_path, mutate, kwargs, message):
     frame.to_csv(path, index=False)
     options = {"target": "target", **kwargs}
     with pytest.raises(ForecastError) as info:
-        load_csv(CsvDataConfig(path=str(path), date_column="date", **options), total_window=5)
+        load_csv(CsvDataConfig(path=str(path), date_column="date", **options), window_rows=5)
     assert message in str(info.value)
 
 
 def test_missing_file_and_empty_file(tmp_path):
     with pytest.raises(ForecastError, match="data file not found"):
-        load_csv(csv_config(tmp_path / "none.csv"), total_window=5)
+        load_csv(csv_config(tmp_path / "none.csv"), window_rows=5)
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ForecastError, match="data file is empty"):
-        load_csv(csv_config(tmp_path / "empty.csv"), total_window=5)
+        load_csv(csv_config(tmp_path / "empty.csv"), window_rows=5)
 
 
 def test_missing_value_policies(tmp_path):
@@ -243,7 +243,7 @@ def test_a_duplicated_timestamp_is_refused_by_default_with_the_policies_named(tm
     path = tmp_path / "dup.csv"
     _with_a_repeated_hour().to_csv(path, index=False)
     with pytest.raises(ForecastError) as info:
-        load_csv(csv_config(path), total_window=5)
+        load_csv(csv_config(path), window_rows=5)
     assert "1 duplicated timestamps in 'date', first at data row 11 (2020-01-01 10:00:00)" in str(info.value)
     assert "data.duplicates=keep" in str(info.value) and "data.duplicates=drop" in str(info.value)
 
@@ -252,8 +252,8 @@ def test_duplicate_policies_keep_every_row_or_the_first_of_each_timestamp(tmp_pa
     path = tmp_path / "dup.csv"
     frame = _with_a_repeated_hour()
     frame.to_csv(path, index=False)
-    kept = load_csv(csv_config(path, duplicates="keep"), total_window=5)
-    dropped = load_csv(csv_config(path, duplicates="drop"), total_window=5)
+    kept = load_csv(csv_config(path, duplicates="keep"), window_rows=5)
+    dropped = load_csv(csv_config(path, duplicates="drop"), window_rows=5)
     assert len(kept.segments[0]) == 61 and kept.segments[0][11, 0] == 99.0
     assert len(dropped.segments[0]) == 60
     np.testing.assert_array_equal(dropped.segments[0][:, 0], make_frame(60)["target"].to_numpy())

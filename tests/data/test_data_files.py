@@ -19,7 +19,7 @@ from helpers import make_frame
 
 def load(path, **keys):
     cfg = CsvDataConfig(path=str(path), target="target", **{"date_column": "date", **keys})
-    return load_csv(cfg, total_window=13)
+    return load_csv(cfg, window_rows=13)
 
 
 @pytest.mark.parametrize("suffix, compress", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)])

@@ -66,7 +66,7 @@ def server(zip_bytes):
 def test_download_verifies_caches_and_preprocesses(server, zip_bytes, tmp_path):
     cache = tmp_path / "cache"
     cfg = JenaDataConfig(url=f"{server}/good.zip", sha256=hashlib.sha256(zip_bytes).hexdigest(), cache_dir=str(cache))
-    data = load_jena(cfg, total_window=2)
+    data = load_jena(cfg, window_rows=2)
     assert [p.name for p in cache.iterdir()] == ["good.zip"]
     assert len(data.columns) == 19 and data.columns[-4:] == ["Day sin", "Day cos", "Year sin", "Year cos"]
     np.testing.assert_allclose(data.segments[0], expected_features(jena_raw_frame()), rtol=1e-9, atol=1e-9)

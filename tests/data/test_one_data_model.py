@@ -50,6 +50,11 @@ def test_a_series_as_csv_and_as_a_panel_of_one_has_the_same_metrics(twins):
     root, runs = twins
     csv_metrics, panel_metrics = (read_json(runs[k] / "metrics.json") for k in ("csv", "panel"))
     assert read_json(runs["panel"] / "run.json")["scaler"]["per_series"] is True  # its own scaling: the same numbers
+    # one scaler file each: the one group of the CSV's series, the panel's group per series id
+    assert (runs["csv"] / "scaler.json").is_file() and not (runs["csv"] / "series_scaler.json").exists()
+    assert (runs["panel"] / "series_scaler.json").is_file() and not (runs["panel"] / "scaler.json").exists()
+    assert read_json(runs["panel"] / "series_scaler.json")["ids"] == ["only"]
+    assert read_json(runs["panel"] / "series_scaler.json")["offset"] == [read_json(runs["csv"] / "scaler.json")["offset"]]
     assert set(csv_metrics) == set(panel_metrics)  # one vocabulary
     assert {"test/mase", "test/owa", "test/real_mape", "test/real_mae[y]", "test/series"} <= set(csv_metrics)
     for key, value in csv_metrics.items():
@@ -65,7 +70,9 @@ def test_a_series_as_csv_and_as_a_panel_of_one_forecasts_and_backtests_alike(twi
     root, _ = twins
     csv_future = pd.read_csv(root / "csv_predict" / "predictions.csv")
     panel_future = pd.read_csv(root / "panel_predict" / "predictions.csv")
-    assert panel_future.id.unique().tolist() == ["only"]
+    assert panel_future.id.unique().tolist() == ["only"] and csv_future.id.unique().tolist() == ["one"]
+    assert csv_future.columns.tolist() == panel_future.columns.tolist() == ["id", "timestamp", "step", "y"]  # one layout
+    assert csv_future.step.tolist() == [1, 2, 3, 4]
     after = pd.date_range("2022-03-01", periods=164, freq="D")[160:].strftime("%Y-%m-%d").tolist()  # the 4 days after
     assert csv_future.timestamp.tolist() == panel_future.timestamp.tolist() == after
     np.testing.assert_allclose(csv_future.y, panel_future.y, rtol=1e-6)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import compose_train
-from forecast_cli.losses import keras_loss
+from forecast_cli.trainer.losses import keras_loss
 from forecast_cli.evaluation.by_series import SeriesScores, summarize
 from forecast_cli.evaluation.names import parse_metric
 from forecast_cli.evaluation.point import point_metrics

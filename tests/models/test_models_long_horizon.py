@@ -324,7 +324,7 @@ def test_the_tslib_recipe_composes_adam_1e4_batch_32_ten_epochs_patience_3_and_h
 
 
 def test_epoch_decay_follows_tslib_type1_during_training():
-    from forecast_cli.callbacks import EpochDecay
+    from forecast_cli.trainer.callbacks import EpochDecay
 
     decay = EpochDecay(1e-3)
     assert [decay.learning_rate(epoch) for epoch in range(5)] == [1e-3, 1e-3, 5e-4, 2.5e-4, 1.25e-4]
@@ -337,7 +337,7 @@ def test_epoch_decay_follows_tslib_type1_during_training():
 
 
 def test_epoch_decay_scales_the_first_epoch_alone_and_refuses_a_factor_outside_0_1():
-    from forecast_cli.callbacks import EpochDecay
+    from forecast_cli.trainer.callbacks import EpochDecay
 
     decay = EpochDecay(1e-3, factor=0.5, first_decayed_epoch=3, first_epoch_factor=0.04)
     assert [decay.learning_rate(epoch) for epoch in range(4)] == [4e-5, 1e-3, 5e-4, 2.5e-4]

@@ -116,7 +116,7 @@ def test_a_run_saved_under_the_former_stop_rule_resumes_on_that_rule(old_run):
     run = old_run("interrupted")
     config = OmegaConf.load(run / "config.yaml")
     config.trainer.callbacks.early_stopping = {
-        "_target_": "forecast_cli.callbacks.EarlyStopping", "monitor": "val_loss", "patience": 2, "min_delta_ratio": 0.02,
+        "_target_": "forecast_cli.trainer.callbacks.EarlyStopping", "monitor": "val_loss", "patience": 2, "min_delta_ratio": 0.02,
     }
     (run / "config.yaml").write_text(OmegaConf.to_yaml(config))
     assert former_default_pins(RunDir(run)) == [

@@ -257,7 +257,7 @@ def test_log_lines_and_tables_show_data_as_inert_text(tmp_path):
     from rich.console import Console
 
     from forecast_cli.commands.report import metrics_table
-    from forecast_cli.log_output import EscapingFormatter, NoFollowFileHandler
+    from forecast_cli.report.log_output import EscapingFormatter, NoFollowFileHandler
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -1,10 +1,10 @@
-"""forecast_cli.callbacks.EarlyStopping: patience counts epochs without a relative improvement."""
+"""forecast_cli.trainer.callbacks.EarlyStopping: patience counts epochs without a relative improvement."""
 
 import keras
 import numpy as np
 import pytest
 
-from forecast_cli.callbacks import EarlyStopping
+from forecast_cli.trainer.callbacks import EarlyStopping
 
 
 def drive(callback, val_losses):

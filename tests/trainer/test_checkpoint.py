@@ -77,7 +77,7 @@ def test_only_early_stopping_like_callbacks_are_stateful():
     callbacks = [keras.callbacks.EarlyStopping(), keras.callbacks.TerminateOnNaN(), keras.callbacks.ReduceLROnPlateau()]
     assert stateful_callbacks(callbacks) == [callbacks[0], callbacks[2]]
     # the default stop rule is a subclass: it keeps its patience and best weights across a resume too
-    from forecast_cli.callbacks import EarlyStopping
+    from forecast_cli.trainer.callbacks import EarlyStopping
 
     relative = EarlyStopping(min_delta_ratio=0.02)
     assert stateful_callbacks([relative]) == [relative]

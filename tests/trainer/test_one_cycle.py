@@ -1,4 +1,4 @@
-"""The one-cycle schedule (`forecast_cli.schedules.OneCycle`, the PatchTST and TimeMixer repositories'
+"""The one-cycle schedule (`forecast_cli.trainer.schedules.OneCycle`, the PatchTST and TimeMixer repositories'
 `lradj=TST`): PyTorch's OneCycleLR curve, applied at every step whatever steps_per_execution, continued by
 a resumed run, its length given by the trainer, and refused next to a callback that sets the rate."""
 
@@ -13,14 +13,14 @@ import tensorflow as tf
 
 from forecast_cli.commands.train import validate_config
 from forecast_cli.errors import ForecastError
-from forecast_cli.optimizer import build_optimizer
+from forecast_cli.trainer.optimizer import build_optimizer
 from forecast_cli.run.checkpoint import load_checkpoint
-from forecast_cli.schedules import OneCycle
+from forecast_cli.trainer.schedules import OneCycle
 from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint
 
 from helpers import compose_train, make_frame, run_forecast
 
-ONE_CYCLE = "{_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 0.2}"
+ONE_CYCLE = "{_target_: forecast_cli.trainer.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 0.2}"
 
 
 def pytorch_one_cycle(step: int, total: int, peak: float, pct_start: float, div=25.0, final_div=1e4) -> float:
@@ -122,7 +122,7 @@ def test_a_schedule_next_to_a_rate_callback_is_refused_in_one_line(overrides, cl
         validate_config(cfg)
     message = str(error.value)
     assert message.startswith(f"trainer.callbacks.{clash} sets the learning rate") and "\n" not in message
-    assert f"trainer.callbacks.{clash}=null" in message and "forecast_cli.schedules.OneCycle" in message
+    assert f"trainer.callbacks.{clash}=null" in message and "forecast_cli.trainer.schedules.OneCycle" in message
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_a_schedule_next_to_a_rate_callback_is_refused_in_one_line(overrides, cl
 )
 def test_bad_arguments_are_refused_before_the_run_in_one_line(tmp_path, arguments, message):
     cfg = compose_train(["trainer.callbacks.reduce_lr=null",
-                         f"optimizer.learning_rate={{_target_: forecast_cli.schedules.OneCycle, {arguments}}}"])
+                         f"optimizer.learning_rate={{_target_: forecast_cli.trainer.schedules.OneCycle, {arguments}}}"])
     with pytest.raises(ForecastError) as error:
         validate_config(cfg)
     assert message in str(error.value) and str(error.value).startswith("optimizer.learning_rate (forecast_cli")
@@ -149,7 +149,7 @@ def test_the_cli_refuses_a_bad_schedule_with_exit_2_and_no_run(tmp_path):
     result = run_forecast(
         ["train", "data=csv", f"data.path={tmp_path / 'series.csv'}", "data.target=target",
          "trainer.callbacks.reduce_lr=null",
-         "optimizer.learning_rate={_target_: forecast_cli.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 2}"],
+         "optimizer.learning_rate={_target_: forecast_cli.trainer.schedules.OneCycle, max_learning_rate: 0.01, pct_start: 2}"],
         cwd=tmp_path,
     )
     assert result.returncode == 2

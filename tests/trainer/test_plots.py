@@ -2,7 +2,7 @@
 
 import pytest
 
-from forecast_cli import plots
+from forecast_cli.report import plots
 
 
 @pytest.fixture

@@ -130,9 +130,9 @@ def test_mixed_float16_falls_back_on_a_cpu(tmp_path, series_csv):
 
 
 def test_custom_loop_scales_the_loss_under_mixed_float16(tmp_path, series_csv, monkeypatch):
-    import forecast_cli.precision
+    import forecast_cli.runtime.precision
 
-    monkeypatch.setattr(forecast_cli.precision, "unsupported_reason", lambda policy: None)  # emulate on the CPU
+    monkeypatch.setattr(forecast_cli.runtime.precision, "unsupported_reason", lambda policy: None)  # emulate on the CPU
     traced = []
     scale_loss = keras.optimizers.LossScaleOptimizer.scale_loss
     monkeypatch.setattr(keras.optimizers.LossScaleOptimizer, "scale_loss",

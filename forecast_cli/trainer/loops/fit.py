@@ -44,7 +44,7 @@ def steps_per_execution(cfg, strategy) -> int:
 
 @TRAINERS.register("fit", FitTrainerConfig)
 def train_with_fit(ctx: TrainingContext) -> None:
-    from forecast_cli.losses import keras_metrics
+    from forecast_cli.trainer.losses import keras_metrics
 
     cfg = ctx.cfg
     with ctx.strategy.scope():

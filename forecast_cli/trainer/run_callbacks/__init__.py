@@ -1,7 +1,7 @@
 """Every Keras callback of a run, assembled in one place and in the order they must run:
 
 1. the epoch record (history.csv, one log line per epoch);
-2. the user's callbacks (`trainer.callbacks`, `_target_` nodes such as forecast_cli.callbacks.EarlyStopping)
+2. the user's callbacks (`trainer.callbacks`, `_target_` nodes such as forecast_cli.trainer.callbacks.EarlyStopping)
    and TensorBoard;
 3. the trackers': the Optuna trial's pruning, the logger's per-epoch metrics (tracking.py);
 4. the run's own: the epoch-seeded shuffle, a stateful model's state reset (states.py), the NaN guard,

@@ -23,7 +23,7 @@ STATEFUL_ATTRIBUTES = {
 
 def stateful_attributes(callback) -> Dict[str, str]:
     """What `callback` remembers and its types, found through its class hierarchy
-    (forecast_cli.callbacks.EarlyStopping is a keras EarlyStopping); {} for a callback without state."""
+    (forecast_cli.trainer.callbacks.EarlyStopping is a keras EarlyStopping); {} for a callback without state."""
     for cls in type(callback).__mro__:
         if cls in STATEFUL_ATTRIBUTES:
             return STATEFUL_ATTRIBUTES[cls]

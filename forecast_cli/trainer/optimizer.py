@@ -2,7 +2,7 @@
 
 `learning_rate` is a number or a `_target_` node of a schedule, e.g.
 `optimizer.learning_rate._target_=keras.optimizers.schedules.ExponentialDecay`, or PyTorch's one-cycle
-(`forecast_cli.schedules.OneCycle`, whose length the trainer gives). Values an optimizer's YAML sets are
+(`forecast_cli.trainer.schedules.OneCycle`, whose length the trainer gives). Values an optimizer's YAML sets are
 `???` here (one source of truth: conf/optimizer/*.yaml).
 """
 
@@ -75,8 +75,8 @@ def store_schemas(config_store: Any) -> None:
 
 
 # Callbacks that assign the optimizer's rate, which Keras refuses once the rate is a schedule.
-RATE_CALLBACKS = ("keras.callbacks.ReduceLROnPlateau", "forecast_cli.callbacks.EpochDecay")
-ONE_CYCLE = "forecast_cli.schedules.OneCycle"  # forecast_cli.schedules imports Keras; this module must not
+RATE_CALLBACKS = ("keras.callbacks.ReduceLROnPlateau", "forecast_cli.trainer.callbacks.EpochDecay")
+ONE_CYCLE = "forecast_cli.trainer.schedules.OneCycle"  # forecast_cli.trainer.schedules imports Keras; this module must not
 ONE_CYCLE_DEFAULTS = {"pct_start": 0.3, "div_factor": 25.0, "final_div_factor": 1e4}  # PyTorch's OneCycleLR
 ONE_CYCLE_KEYS = ("max_learning_rate", "total_steps", *ONE_CYCLE_DEFAULTS)
 

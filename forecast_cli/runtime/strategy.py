@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
-from forecast_cli.cluster import MULTI_WORKER, check_tpu_reachable, require_cluster
+from forecast_cli.runtime.cluster import MULTI_WORKER, check_tpu_reachable, require_cluster
 from forecast_cli.errors import ForecastError, require
 
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", MULTI_WORKER, "tpu")

@@ -15,8 +15,10 @@ def register_schemas() -> None:
         return
     from hydra.core.config_store import ConfigStore
 
-    from forecast_cli import logger, optimizer, strategy
-    from forecast_cli.config_resolvers import register_config_resolvers
+    from forecast_cli import logger
+    from forecast_cli.runtime import strategy
+    from forecast_cli.trainer import optimizer
+    from forecast_cli.config.resolvers import register_config_resolvers
     from forecast_cli.data.loaders import DATA
     from forecast_cli.data.window import WindowConfig
     from forecast_cli.models import MODELS

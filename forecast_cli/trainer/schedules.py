@@ -7,7 +7,7 @@ import math
 
 import keras
 
-from forecast_cli.optimizer import ONE_CYCLE_DEFAULTS, one_cycle_problem
+from forecast_cli.trainer.optimizer import ONE_CYCLE_DEFAULTS, one_cycle_problem
 
 
 @keras.saving.register_keras_serializable(package="forecast_cli")

@@ -29,9 +29,9 @@ ALLOWED_TARGETS = frozenset(
     + [f"keras.optimizers.schedules.{name}" for name in _KERAS_SCHEDULES]
     + [f"keras.callbacks.{name}" for name in _KERAS_CALLBACKS]
     + [
-        "forecast_cli.callbacks.EarlyStopping",
-        "forecast_cli.callbacks.EpochDecay",
-        "forecast_cli.schedules.OneCycle",
+        "forecast_cli.trainer.callbacks.EarlyStopping",
+        "forecast_cli.trainer.callbacks.EpochDecay",
+        "forecast_cli.trainer.schedules.OneCycle",
         "forecast_cli.run.sweep.SweepSummaryCallback",
         "forecast_cli.search.hparams.HParamsCallback",
         "forecast_cli.logger.LoggerCallback",
@@ -40,13 +40,24 @@ ALLOWED_TARGETS = frozenset(
 )
 
 
+# the `_target_`s of versions before 0.4, when these classes lived at the package's top level: a saved run's
+# config, or an override copied from one, still names them; they are read as the names they moved to
+MOVED_TARGETS = {
+    "forecast_cli.callbacks.EarlyStopping": "forecast_cli.trainer.callbacks.EarlyStopping",
+    "forecast_cli.callbacks.EpochDecay": "forecast_cli.trainer.callbacks.EpochDecay",
+    "forecast_cli.schedules.OneCycle": "forecast_cli.trainer.schedules.OneCycle",
+}
+
+
 # TensorFlow's shapes, batch sizes and indices are int32: a larger integer would reach it as a traceback.
 # A field with a range of its own says so in its metadata: field(default=..., metadata={"max": None}).
 MAX_INT = 2**31 - 1
 
 
 def check_config(cfg) -> None:
-    """The checks on a job's config (without its `hydra` node); raises ForecastError."""
+    """The checks on a job's config (without its `hydra` node); raises ForecastError. A `_target_` that
+    moved (MOVED_TARGETS) is rewritten to its new name first, in place."""
+    rewrite_moved_targets(cfg)
     check_declared_keys(cfg)
     check_targets(cfg)
     check_int_limits(cfg)
@@ -71,6 +82,25 @@ def check_int_limits(node, where: str = "") -> None:
             limit = limits.get(str(key), MAX_INT)
             if limit is not None and abs(int(child._value())) > limit:
                 raise ForecastError(f"{path}={child._value()} is beyond {limit:,} in size: give a smaller value")
+
+
+def rewrite_moved_targets(node) -> None:
+    """Every `_target_` under `node` (a DictConfig or ListConfig) that names a moved class gets its new name."""
+    from omegaconf import DictConfig, ListConfig, read_write
+
+    if isinstance(node, DictConfig):
+        keys = list(node.keys())
+    elif isinstance(node, ListConfig):
+        keys = list(range(len(node)))
+    else:
+        return
+    for key in keys:
+        child = node._get_node(key)
+        if key == "_target_" and not child._is_interpolation() and child._value() in MOVED_TARGETS:
+            with read_write(node):
+                node[key] = MOVED_TARGETS[child._value()]
+        elif isinstance(child, (DictConfig, ListConfig)):
+            rewrite_moved_targets(child)
 
 
 def check_targets(node, where: str = "") -> None:
@@ -125,9 +155,9 @@ def _allowed_for(path: str) -> str:
     """The allowed targets of the kind this place takes (all of them where no kind is clear)."""
     kinds = {
         "callbacks": (
-            f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.callbacks.{{EarlyStopping, EpochDecay}}"
+            f"keras.callbacks.{{{', '.join(_KERAS_CALLBACKS)}}}, forecast_cli.trainer.callbacks.{{EarlyStopping, EpochDecay}}"
         ),
-        "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}, forecast_cli.schedules.OneCycle",
+        "learning_rate": f"keras.optimizers.schedules.{{{', '.join(_KERAS_SCHEDULES)}}}, forecast_cli.trainer.schedules.OneCycle",
         "optimizer": f"keras.optimizers.{{{', '.join(_KERAS_OPTIMIZERS)}}}",
     }
     for kind, names in kinds.items():
