@@ -145,7 +145,7 @@ def export_run(target: Target, cfg) -> Tuple[Path, List[Optional[int]], List[Opt
             inputs = {INPUT_NAME: window[None].astype(np.float32)}
             instances = window[None].tolist()
         else:  # each window names its series: its row in series_scaler.json
-            series = int(prepared.series_positions()[last_window_series(prepared)])
+            series = int(prepared.series_groups()[last_window_series(prepared)])
             inputs = {INPUT_NAME: window[None].astype(np.float32), SERIES_INPUT_NAME: np.array([series], dtype=np.int32)}
             instances = [{INPUT_NAME: window.tolist(), SERIES_INPUT_NAME: series}]
         archive.write_out(str(staging), verbose=False)

@@ -56,17 +56,15 @@ class PreparedData:
         """Series the run knows (the groups of a per-series scaler, else the data's)."""
         return len(self.scaler.ids) if self.scaler.per_series else len(self.series.segments)
 
-    def series_positions(self) -> np.ndarray:
-        """The scaling group of every series of the data: its row in a per-series scaler, else its own position."""
-        if not self.scaler.per_series:
-            return np.arange(len(self.series.segments))
+    def series_groups(self) -> np.ndarray:
+        """The scaling group of every series of the data: its row in a per-series scaler (0 for every series
+        of a global one)."""
         return self.scaler.positions(self.series.ids)
 
     def to_real(self, values: np.ndarray, series: np.ndarray, columns) -> np.ndarray:
         """Scaled values [n, ..., len(columns)] of the series at data positions `series` [n] in real units."""
         values = np.asarray(values, dtype=np.float64)
-        groups = self.series_positions()[series] if self.scaler.per_series else None
-        return self.scaler.inverse_transform(values, list(columns), groups)
+        return self.scaler.inverse_transform(values, list(columns), self.series_groups()[series])
 
     def raw_labels(self, series: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """The label columns' values as loaded (real units, never scaled) at `rows` [n, k] of the series at data
@@ -202,7 +200,7 @@ def prepare_data(
             )
     else:
         check_same_columns(series, scaler)
-    positions = scaler.positions(series.ids) if scaler.per_series else None
+    groups = scaler.positions(series.ids)  # every series' scaling group
     bounds = _ranges(series, data_cfg.split, spec.label_start, horizon)
     ranges = None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon)
     check_fits_float32(series, scaler)
@@ -220,14 +218,10 @@ def prepare_data(
         segment_series, first_rows = _segment_origins(len(series.segments), name, bounds, ranges)
         if name != "all":
             left_out[name] = panel.short_series([series.ids[i] for i in segment_series], lengths, spec.total_width)
-        if positions is not None:
-            groups = positions[segment_series]
-            scaled = [scaler.transform(segment[None], groups=groups[[i]])[0] for i, segment in enumerate(segments)]
-            values = np.concatenate(scaled).astype(np.float32) if scaled else np.zeros((0, len(series.columns)), np.float32)
-        else:
-            values = scaler.transform(np.concatenate(segments)).astype(np.float32)
+        rows = np.concatenate(segments) if segments else np.zeros((0, len(series.columns)))
+        values = scaler.transform(rows, groups=np.repeat(groups[segment_series], lengths)).astype(np.float32)
         if series_index:
-            values = append_series_index(values, lengths, positions)
+            values = append_series_index(values, lengths, groups[segment_series])
         splits[name] = PreparedSplit(
             values=values,
             starts=starts,
