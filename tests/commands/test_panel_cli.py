@@ -58,7 +58,8 @@ def test_tsf_seasonal_naive_train_evaluate_predict_backtest(tmp_path):
     result = run_forecast(["predict", f"run={run}", "horizon=3", "output=pred"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     predictions = pd.read_csv(tmp_path / "pred" / "predictions.csv")
-    assert list(predictions.columns) == ["id", "timestamp", "value"]
+    assert list(predictions.columns) == ["id", "timestamp", "step", "value"]
+    assert predictions.step.tolist() == [1, 2, 3] * 2
     assert predictions.id.tolist() == ["S1"] * 3 + ["S2"] * 3
     assert predictions.timestamp.tolist()[:3] == ["2003-01-01", "2003-04-01", "2003-07-01"]
     assert predictions.timestamp.tolist()[3:] == ["2003-10-01", "2004-01-01", "2004-04-01"]
