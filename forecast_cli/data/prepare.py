@@ -164,10 +164,8 @@ def prepare_data(
     `series_index`: every split's values get one more column, each row's series position in the series
     scaler (data/series_index.py), for a model with a learned series embedding.
     """
-    total = total_window(window_cfg)
-    series = load_series(data_cfg, total)
-    per_series = bool(getattr(data_cfg, "per_series", False))
-    if series_index and not per_series:
+    series = load_series(data_cfg, total_window(window_cfg))
+    if series_index and not getattr(data_cfg, "per_series", False):
         raise ForecastError(SERIES_INDEX_NEEDS)
     spec = data_spec(window_cfg, data_cfg, series, series_index)
     require_one_window(series, spec.input_width + spec.shift)
@@ -181,56 +179,21 @@ def prepare_data(
     if series.timestamps is not None:
         dates = split_segments(series.timestamps, series.split_by, data_cfg.split, spec.label_start, horizon)
         dates["all"] = series.timestamps
-    if scaler is None:
-        train_rows = np.concatenate(parts["train"]) if parts["train"] else np.zeros((0, len(series.columns)))
-        if len(train_rows) == 0:
-            raise ForecastError("the train split is empty: use more data or raise data.split.train")
-        if per_series:
-            scaler = fit_series_scaler(
-                data_cfg.scaler, parts["train"], series.ids, series.columns, data_cfg.scaler_range, series.unscaled
-            )
-        else:
-            scaler = fit_scaler(
-                data_cfg.scaler,
-                train_rows,
-                series.columns,
-                data_cfg.scaler_range,
-                scaler_ddof(data_cfg.split),
-                series.unscaled,
-            )
-    else:
-        check_same_columns(series, scaler)
-    groups = scaler.positions(series.ids)  # every series' scaling group
+    scaler = scaler if scaler is not None else fit_data_scaler(data_cfg, series, parts["train"])
+    check_same_columns(series, scaler)
+    check_fits_float32(series, scaler)
     bounds = _ranges(series, data_cfg.split, spec.label_start, horizon)
     ranges = None if series.split_by == SPLIT_BY_SERIES else panel.series_ranges(series, data_cfg.split, spec.label_start, horizon)
-    check_fits_float32(series, scaler)
+    recent, groups = getattr(data_cfg, "history", None), scaler.positions(series.ids)
     splits = {}
     for name in wanted:
-        segments = parts[name]
-        lengths = [len(s) for s in segments]
-        if name == "test" and sum(lengths) == 0:
-            continue
-        starts = window_starts(lengths, spec.total_width)
-        history = getattr(data_cfg, "history", None)
-        if name == "train" and history and horizon:
-            starts = panel.recent_window_starts(lengths, spec.total_width, max(1, round(history * horizon)))
-        ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
-        segment_series, first_rows = _segment_origins(len(series.segments), name, bounds, ranges)
+        if name == "test" and not sum(len(s) for s in parts[name]):
+            continue  # the run trains on every row
+        origins = _segment_origins(len(series.segments), name, bounds, ranges)
+        windows = max(1, round(recent * horizon)) if name == "train" and recent and horizon else None
+        splits[name] = _scaled_split(name, parts[name], origins, dates, groups, scaler, spec, windows, series_index)
         if name != "all":
-            left_out[name] = panel.short_series([series.ids[i] for i in segment_series], lengths, spec.total_width)
-        rows = np.concatenate(segments) if segments else np.zeros((0, len(series.columns)))
-        values = scaler.transform(rows, groups=np.repeat(groups[segment_series], lengths)).astype(np.float32)
-        if series_index:
-            values = append_series_index(values, lengths, groups[segment_series])
-        splits[name] = PreparedSplit(
-            values=values,
-            starts=starts,
-            rows=int(sum(lengths)),
-            lengths=lengths,
-            timestamps=None if dates is None else np.concatenate(dates[name]),
-            series=segment_series,
-            first_rows=first_rows,
-        )
+            left_out[name] = panel.short_series([series.ids[i] for i in origins[0]], splits[name].lengths, spec.total_width)
     frequency = series.frequency or (None if series.timestamps is None else infer_frequency(series.timestamps[0]))
     panel.report_left_out(left_out, len(series.segments), spec.total_width)
     return PreparedData(
@@ -245,6 +208,41 @@ def prepare_data(
         horizon=horizon,
         ranges=ranges,
         left_out=left_out,
+    )
+
+
+def fit_data_scaler(data_cfg, series: SeriesData, train_parts: List[np.ndarray]) -> Scaler:
+    """The run's scaler, fit on the training rows only: one group per series (data.per_series) or one for all."""
+    if not sum(len(part) for part in train_parts):
+        raise ForecastError("the train split is empty: use more data or raise data.split.train")
+    if getattr(data_cfg, "per_series", False):
+        return fit_series_scaler(data_cfg.scaler, train_parts, series.ids, series.columns, data_cfg.scaler_range, series.unscaled)
+    rows = np.concatenate(train_parts)
+    return fit_scaler(data_cfg.scaler, rows, series.columns, data_cfg.scaler_range, scaler_ddof(data_cfg.split), series.unscaled)
+
+
+def _scaled_split(name, segments, origins, dates, groups, scaler: Scaler, spec: WindowSpec, recent_windows, series_index) -> PreparedSplit:
+    """One split: its series' rows scaled with each one's group, and the start of every window (only those whose
+    labels end in the last `recent_windows` horizons of each series, where data.history asks for it)."""
+    lengths = [len(s) for s in segments]
+    segment_series, first_rows = origins
+    if recent_windows:
+        starts = panel.recent_window_starts(lengths, spec.total_width, recent_windows)
+    else:
+        starts = window_starts(lengths, spec.total_width)
+    ensure_windows(name, len(starts), max(lengths, default=0), spec.total_width)
+    rows = np.concatenate(segments) if segments else np.zeros((0, len(scaler.columns)))
+    values = scaler.transform(rows, groups=np.repeat(groups[segment_series], lengths)).astype(np.float32)
+    if series_index:
+        values = append_series_index(values, lengths, groups[segment_series])
+    return PreparedSplit(
+        values=values,
+        starts=starts,
+        rows=int(sum(lengths)),
+        lengths=lengths,
+        timestamps=None if dates is None else np.concatenate(dates[name]),
+        series=segment_series,
+        first_rows=first_rows,
     )
 
 
