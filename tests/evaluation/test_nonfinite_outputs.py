@@ -54,7 +54,7 @@ def one_diverged_line(result) -> str:
     return line
 
 
-@pytest.mark.parametrize("horizon", [1, 2000])
+@pytest.mark.parametrize("horizon", [1, pytest.param(2000, marks=pytest.mark.slow)])  # the recursion: 20 s more
 def test_predict_refuses_a_forecast_that_overflows(runs, tmp_path, horizon):
     root, _, overflowing = runs
     result = run_forecast(["predict", f"run={overflowing}", f"horizon={horizon}", f"output={tmp_path / 'p'}"], cwd=root)

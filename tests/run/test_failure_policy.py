@@ -19,7 +19,10 @@ def trained(tmp_path_factory):
     return root, train_target_only_run(root, 300)
 
 
-@pytest.mark.parametrize("command, written", [("predict", "predictions.csv"), ("backtest", "backtest.csv")])
+@pytest.mark.parametrize(
+    "command, written",
+    [("predict", "predictions.csv"), pytest.param("backtest", "backtest.csv", marks=pytest.mark.slow)],  # the same wrapper: 30 s more
+)
 def test_a_job_that_fails_marks_its_output_failed_and_a_rerun_replaces_it(trained, tmp_path, command, written):
     _, run = trained
     make_frame(6).to_csv(tmp_path / "short.csv", index=False)  # too few rows for one input window

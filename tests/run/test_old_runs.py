@@ -59,6 +59,7 @@ def test_an_old_run_evaluates_to_real_units_from_its_saved_scaler(old_run, tmp_p
     assert 0 < metrics["test/real_smape"] < 200 and "real_mae" in result.stdout
 
 
+@pytest.mark.slow  # 30 s; the 0.3.0 interrupted run's resume (test_old_runs_v0_3_0.py) stays in the default suite
 def test_an_old_interrupted_run_resumes_to_the_metrics_of_an_uninterrupted_one(old_run, tmp_path):
     run = old_run("interrupted")
     before = history_rows(run)

@@ -100,6 +100,7 @@ def test_a_0_3_0_run_backtests_to_what_0_3_0_scored(old_run, name, tmp_path):
             assert got[key] == value, key
 
 
+@pytest.mark.slow  # 50 s; an older run exporting from its model and scaler stays in the default suite (test_export.py)
 @pytest.mark.parametrize("name", ["single", "panel"])
 def test_a_0_3_0_run_exports_a_model_answering_as_0_3_0_did(old_run, name, tmp_path):
     run, data = old_run(name)

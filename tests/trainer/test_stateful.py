@@ -291,6 +291,7 @@ def history(run: Path):
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow  # 60 s; SIGKILL and resume of a stateless run stay in the default suite (trainer/test_resume.py)
 def test_resume_after_sigkill_continues_to_the_uninterrupted_runs_numbers(series_csv, trained):
     cwd = series_csv.parent / "killed"
     cwd.mkdir()
