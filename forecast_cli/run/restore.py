@@ -75,19 +75,19 @@ def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: b
 
 
 def load_scaler(run: RunDir, per_series: bool) -> Scaler:
-    """The run's one scaler: series_scaler.json where the run scaled each series (an older run's identity
-    scaler.json beside it is not used), else scaler.json."""
-    path = run.saved_scaler_file()
-    if not path.is_file() or (per_series and path != run.series_scaler_json):
-        kind = "per-series scaler" if per_series else "scaler"
-        raise ForecastError(f"{kind} missing: {run.scaler_file(per_series)} (the run did not finish; train it again)")
+    """The run's one scaler, from the file its config names: series_scaler.json where the run scaled each series
+    (data.per_series; an older run's identity scaler.json beside it is not used), else scaler.json."""
+    path = run.scaler_file(per_series)
+    kind = "per-series scaler" if per_series else "scaler"
+    if not path.is_file():
+        raise ForecastError(f"{kind} missing: {path} (the run did not finish; train it again)")
     try:
         scaler = Scaler.load(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        saved = "per-series scaler" if path == run.series_scaler_json else "scaler"
-        raise ForecastError(f"cannot read {path} ({type(exc).__name__}: {exc}): it is not a saved {saved}") from exc
-    if path == run.series_scaler_json and not scaler.per_series:
-        raise ForecastError(f"cannot read {path} (ValueError: ids is not a list of series ids): it is not a saved per-series scaler")
+        raise ForecastError(f"cannot read {path} ({type(exc).__name__}: {exc}): it is not a saved {kind}") from exc
+    if scaler.per_series != per_series:
+        held = "ids" if scaler.per_series else "no ids"
+        raise ForecastError(f"cannot read {path} (it holds {held}): it is not a saved {kind}; train the run again")
     return scaler
 
 
