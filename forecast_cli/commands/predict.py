@@ -91,9 +91,8 @@ def predict_job(cfg) -> None:
         "first": frame["timestamp"].iloc[0] if "timestamp" in frame else 1,
         "last": frame["timestamp"].iloc[-1] if "timestamp" in frame else horizon,
     })
-    shown_rows = frame.head(2 * horizon) if len(prediction.ids) > 1 else frame
     title = f"{run.root.name}: {len(prediction.ids)} series x {horizon} steps, {prediction.method}"
-    print_prediction(shown_rows, title + (" (first 2 series)" if len(prediction.ids) > 2 else ""))
+    print_prediction(frame.head(2 * horizon), title + (" (first 2 series)" if len(prediction.ids) > 2 else ""))
     print(f"predictions: {target.predictions_csv}", flush=True)
 
 
