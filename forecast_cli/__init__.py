@@ -1,3 +1,3 @@
 """forecast: a command-line experiment runner for time-series forecasting."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0.dev0"
