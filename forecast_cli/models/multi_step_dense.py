@@ -1,7 +1,9 @@
 """`multi_step_dense`: the tutorial's MLP on the whole flattened input window (Flatten, Dense 32, 32)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List
+
+from omegaconf import MISSING
 
 from forecast_cli.models import MODELS
 from forecast_cli.models.dense import DenseConfig, build_dense
@@ -9,9 +11,8 @@ from forecast_cli.models.dense import DenseConfig, build_dense
 
 @dataclass
 class MultiStepDenseConfig(DenseConfig):
-    name: str = "multi_step_dense"
-    units: List[int] = field(default_factory=lambda: [32, 32])
-    inputs: str = "all"
+    units: List[int] = MISSING
+    inputs: str = MISSING
 
 
 @MODELS.register("multi_step_dense", MultiStepDenseConfig)
