@@ -14,8 +14,6 @@ CELLS = ("simple_rnn", "lstm", "gru", "layernorm_rnn")
 @dataclass
 class DeepRNNConfig(RecurrentConfig):
     cell: str = MISSING
-    units: int = MISSING
-    layers: int = MISSING
 
     def __post_init__(self) -> None:
         super().__post_init__()

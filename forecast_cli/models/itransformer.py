@@ -4,7 +4,6 @@ projection maps each channel's token to its forecast."""
 
 from dataclasses import dataclass
 
-from omegaconf import MISSING
 
 from forecast_cli.models import MODELS
 from forecast_cli.models._transformer import TransformerConfig, encoder
@@ -13,10 +12,7 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 
 @dataclass
 class ITransformerConfig(TransformerConfig):
-    d_model: int = MISSING
-    n_heads: int = MISSING
-    e_layers: int = MISSING
-    d_ff: int = MISSING
+    """Its values: conf/model/itransformer.yaml."""
 
 
 @MODELS.register("itransformer", ITransformerConfig)

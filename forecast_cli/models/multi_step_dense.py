@@ -1,9 +1,7 @@
 """`multi_step_dense`: the tutorial's MLP on the whole flattened input window (Flatten, Dense 32, 32)."""
 
 from dataclasses import dataclass
-from typing import List
 
-from omegaconf import MISSING
 
 from forecast_cli.models import MODELS
 from forecast_cli.models.dense import DenseConfig, build_dense
@@ -11,8 +9,7 @@ from forecast_cli.models.dense import DenseConfig, build_dense
 
 @dataclass
 class MultiStepDenseConfig(DenseConfig):
-    units: List[int] = MISSING
-    inputs: str = MISSING
+    """Its values: conf/model/multi_step_dense.yaml."""
 
 
 @MODELS.register("multi_step_dense", MultiStepDenseConfig)

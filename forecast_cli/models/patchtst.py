@@ -36,10 +36,6 @@ class PatchTSTConfig(TransformerConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
     patch_len: int = MISSING
     stride: int = MISSING
-    d_model: int = MISSING
-    n_heads: int = MISSING
-    e_layers: int = MISSING
-    d_ff: int = MISSING
     head_dropout: float = MISSING  # on the forecast itself, as both codes place it
     attention_dropout: float = MISSING  # on the attention weights
     # on the attention's output projection, before the residual dropout; null: `dropout` (the paper's code)
