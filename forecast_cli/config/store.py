@@ -139,7 +139,7 @@ def _fill(node, values) -> None:
         if key not in values:
             continue
         if OmegaConf.is_missing(node, key):
-            node[key] = values[key]
+            node.merge_with({key: values[key]})  # a merge: a plain dict cannot be assigned to a schema-typed key
             continue
         child = node._get_node(key)
         if isinstance(child, DictConfig) and dataclasses.is_dataclass(OmegaConf.get_type(child)) and isinstance(values[key], dict):

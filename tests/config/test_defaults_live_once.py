@@ -100,3 +100,14 @@ def test_a_key_an_option_leaves_missing_is_named_in_one_line(tmp_path):
     assert result.returncode == 2
     assert "LSTMConfig` has missing mandatory value: stateful" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "outputs").exists()
+
+
+def test_a_saved_data_section_of_its_name_alone_reads_as_its_options_yaml(tmp_path):
+    """Every key missing, nested ones (data.split) included, takes the option's YAML value."""
+    run = tmp_path / "run"
+    shutil.copytree(OLD_RUNS / "completed", run)
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["data"] = {"name": "airline"}
+    (run / "config.yaml").write_text(yaml.safe_dump(config))
+    _, data = run_data_config(RunDir(run), {})
+    assert OmegaConf.to_container(data, resolve=True) == OmegaConf.to_container(option_config("data", "airline"), resolve=True)
