@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from forecast_cli.config_store import option_object
+from forecast_cli.config.store import option_object
 from forecast_cli.data.loaders.tsf import load_tsf
 from forecast_cli.evaluation.by_series import aggregate, score_series
 from forecast_cli.evaluation.seasonal import mase_scale, seasonal_naive

@@ -70,7 +70,7 @@ def data_window(window_cfg, data_cfg, series: SeriesData):
         return window_cfg
     from omegaconf import OmegaConf
 
-    from forecast_cli.config_store import default_option, option_object
+    from forecast_cli.config.store import default_option, option_object
     from forecast_cli.data.window import WindowConfig
 
     window = OmegaConf.to_object(window_cfg) if OmegaConf.is_config(window_cfg) else window_cfg

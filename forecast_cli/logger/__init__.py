@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from hydra.experimental.callback import Callback
-
 from omegaconf import MISSING
 
-from forecast_cli.errors import stop_on_user_error
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, stop_on_user_error
 
 _active: Optional[Any] = None  # the logger of the job running in this process
 _finish_at_exit = False  # whether the process will finish a logger its job left open

@@ -8,7 +8,7 @@ from typing import Any, Dict, Sequence
 
 from omegaconf import OmegaConf
 
-from forecast_cli.config_store import default_option, fill_missing
+from forecast_cli.config.store import default_option, fill_missing
 from forecast_cli.data.scaling import Scaler
 from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError, first_line

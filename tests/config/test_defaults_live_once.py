@@ -9,7 +9,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
 from forecast_cli.commands.train import COMMAND  # noqa: F401  (stores schema/train, which compose_train extends)
-from forecast_cli.config_store import group_options, option_config, option_values, register_schemas
+from forecast_cli.config.store import group_options, option_config, option_values, register_schemas
 from forecast_cli.run.layout import RunDir
 from forecast_cli.run.restore import run_data_config
 
