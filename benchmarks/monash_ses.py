@@ -17,7 +17,8 @@ import time
 
 import numpy as np
 
-from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
+from forecast_cli.config.store import option_object
+from forecast_cli.data.loaders.tsf import load_tsf
 from forecast_cli.evaluation.by_series import aggregate, score_series
 from forecast_cli.evaluation.seasonal import mase_scale, seasonal_naive
 
@@ -61,7 +62,7 @@ def ses_forecast(y: np.ndarray, horizon: int) -> np.ndarray:
 
 def main() -> None:
     started = time.perf_counter()
-    data = load_tsf(TsfDataConfig(path=sys.argv[1]), 1)
+    data = load_tsf(option_object("data", "tsf", path=sys.argv[1]), 1)  # conf/data/tsf.yaml with the file
     horizon, season = data.horizon, data.season
     actual, forecast, naive, scales = [], [], [], []
     for segment in data.segments:

@@ -28,6 +28,40 @@ def compose_train(overrides=()):
         return compose("train", overrides=list(overrides))
 
 
+def window_config(*args, **values):
+    """WindowConfig(*args, **values), every key not given from the default window's YAML (conf/window/single_step.yaml)."""
+    import dataclasses
+
+    from forecast_cli.config.store import option_object
+    from forecast_cli.data.window import WindowConfig
+
+    given = dict(zip([f.name for f in dataclasses.fields(WindowConfig)], args))
+    return option_object("window", "single_step", **given, **values)
+
+
+def data_config(name: str, **values):
+    """The loader config of `data=name` (its schema's object): conf/data/<name>.yaml with `values`."""
+    from forecast_cli.config.store import option_object
+
+    return option_object("data", name, **values)
+
+
+def split_config(**values):
+    """A SplitConfig: the split every dataset starts from (conf/_base/data.yaml) with `values`."""
+    from omegaconf import OmegaConf
+
+    from forecast_cli.config.store import option_config
+
+    return OmegaConf.to_object(OmegaConf.merge(option_config("data", "sine").split, values))
+
+
+def model_node(name: str, **values):
+    """The typed `model` node of `model=name`: conf/model/<name>.yaml with `values` (unresolved, as composed)."""
+    from forecast_cli.config.store import option_config
+
+    return option_config("model", name, **values)
+
+
 def make_frame(rows: int = 400, seed: int = 0) -> pd.DataFrame:
     """A small hourly table: a noisy daily sine target plus two related features."""
     rng = np.random.default_rng(seed)

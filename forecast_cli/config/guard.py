@@ -78,7 +78,7 @@ def check_int_limits(node, where: str = "") -> None:
         path = f"{where}.{key}" if where else str(key)
         if isinstance(child, DictConfig):
             check_int_limits(child, path)
-        elif isinstance(child, IntegerNode) and not child._is_none() and not child._is_interpolation():
+        elif isinstance(child, IntegerNode) and not (child._is_none() or child._is_missing() or child._is_interpolation()):
             limit = limits.get(str(key), MAX_INT)
             if limit is not None and abs(int(child._value())) > limit:
                 raise ForecastError(f"{path}={child._value()} is beyond {limit:,} in size: give a smaller value")

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders.base import DataConfig
 from forecast_cli.data.series import SeriesData
 from forecast_cli.data.split import SPLITS, SplitConfig, split_ranges
@@ -31,24 +33,22 @@ SHOWN_IDS = 10  # ids named in a log line; run.json lists them all
 class PanelDataConfig(DataConfig):
     """The keys every panel loader has besides its file's."""
 
-    scaler: str = "meanabs"
     # true: every series scaled by the statistics of its own training rows (series_scaler.json);
     # false: one scaler for all series, fit on every training row
-    per_series: bool = True
+    per_series: bool = MISSING
     # the forecast horizon: labels are the next `horizon` rows, and the competition split's test and
     # validation are `horizon` rows each. null: a .tsf file's @horizon; else the window as configured
-    horizon: Optional[int] = None
+    horizon: Optional[int] = MISSING
     # the input window in horizons once the data has one: input_width = round(lookback * horizon);
     # null: window.input_width
-    lookback: Optional[float] = 2.0
+    lookback: Optional[float] = MISSING
     # the seasonal period of MASE, OWA's naive forecast and model=seasonal_naive; null: from the frequency
-    season: Optional[int] = None
-    missing: str = "error"  # NaN / '?' values: error | ffill | interpolate (within each series) | drop (the rows)
+    season: Optional[int] = MISSING
+    missing: str = MISSING  # NaN / '?' values: error | ffill | interpolate (within each series) | drop (the rows)
     # training windows only from the recent past: those whose labels end in the last round(history * horizon)
     # rows of each series' training part (N-BEATS' history limit L_H; every series then gives about as many
     # windows); null: every window of the training part
-    history: Optional[float] = None
-    split: SplitConfig = dataclasses.field(default_factory=lambda: SplitConfig(protocol="competition"))
+    history: Optional[float] = MISSING
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -70,11 +70,15 @@ def data_window(window_cfg, data_cfg, series: SeriesData):
         return window_cfg
     from omegaconf import OmegaConf
 
+    from forecast_cli.config.store import default_option, option_object
     from forecast_cli.data.window import WindowConfig
 
     window = OmegaConf.to_object(window_cfg) if OmegaConf.is_config(window_cfg) else window_cfg
-    if not isinstance(window, WindowConfig):
-        window = WindowConfig(**{f.name: getattr(window, f.name) for f in dataclasses.fields(WindowConfig) if hasattr(window, f.name)})
+    if not isinstance(window, WindowConfig):  # a plain node or another window: what it lacks, the default window's YAML
+        given = dict(window) if isinstance(window, dict) else {
+            f.name: getattr(window, f.name) for f in dataclasses.fields(WindowConfig) if hasattr(window, f.name)
+        }
+        window = option_object("window", default_option("window"), **given)
     lookback = getattr(data_cfg, "lookback", None)
     horizon = int(series.horizon)
     input_width = max(1, round(lookback * horizon)) if lookback else int(window.input_width)

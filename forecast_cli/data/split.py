@@ -15,6 +15,8 @@ the `horizon` rows before them its validation, the rest its training; validation
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from omegaconf import MISSING
+
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
 from forecast_cli.errors import ForecastError, require
 
@@ -34,13 +36,13 @@ SCALER_DDOF = {"tutorial": 1, "ltsf": 0, "competition": 1}  # pandas' DataFrame.
 class SplitConfig:
     """Chronological fractions; the test split gets the rest (tutorial: 70/20/10, ltsf: 7:1:2)."""
 
-    protocol: str = "tutorial"
-    train: float = 0.7
-    val: Optional[float] = None  # None: the protocol's share (DEFAULT_VAL)
+    protocol: str = MISSING
+    train: float = MISSING
+    val: Optional[float] = MISSING  # None: the protocol's share (DEFAULT_VAL)
     # ltsf only: fixed [train, val, test] row counts from the first row (ETTh: 12/4/4 months of 720
     # hours); rows after them are unused. null: the fractions. A test of 0 rows (or train + val = 1)
     # trains on everything: the run then has no test split and no test metrics.
-    rows: Optional[List[int]] = None
+    rows: Optional[List[int]] = MISSING
 
     def __post_init__(self) -> None:
         require(self.protocol in PROTOCOLS, "data.split.protocol", f"must be one of {', '.join(PROTOCOLS)}, got '{self.protocol}'")

@@ -9,6 +9,8 @@ label step carries the next N rows instead of one, and the window grows by N - 1
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import ForecastError, require
 
 if TYPE_CHECKING:
@@ -17,19 +19,19 @@ if TYPE_CHECKING:
 
 @dataclass
 class WindowConfig:
-    input_width: int = 24
-    label_width: int = 1
-    shift: int = 1
+    input_width: int = MISSING
+    label_width: int = MISSING
+    shift: int = MISSING
     # None: the data's target columns
-    label_columns: Optional[List[str]] = None
+    label_columns: Optional[List[str]] = MISSING
     # None: every column of the data
-    input_columns: Optional[List[str]] = None
+    input_columns: Optional[List[str]] = MISSING
     # N > 1: every label step holds the next N values of each label column (Hands-On ML seq-to-seq:
     # input_width=label_width=50, shift=1, steps_ahead=10)
-    steps_ahead: int = 1
+    steps_ahead: int = MISSING
     # N: the next N steps are the labels (label_width = shift = N, through `${forecast_horizon:...}` in
     # conf/window/*.yaml); None: label_width and shift as given
-    horizon: Optional[int] = None
+    horizon: Optional[int] = MISSING
 
     def __post_init__(self) -> None:
         for key in ("input_width", "label_width", "steps_ahead"):

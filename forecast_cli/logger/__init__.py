@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from hydra.experimental.callback import Callback
+from omegaconf import MISSING
 
-from forecast_cli.errors import stop_on_user_error
-from forecast_cli.errors import ForecastError
+from forecast_cli.errors import ForecastError, stop_on_user_error
 
 _active: Optional[Any] = None  # the logger of the job running in this process
 _finish_at_exit = False  # whether the process will finish a logger its job left open
@@ -24,15 +24,15 @@ _finish_at_exit = False  # whether the process will finish a logger its job left
 
 @dataclass
 class MlflowLoggerConfig:
-    name: str = "mlflow"
+    name: str = MISSING
     # where runs go: a sqlite:/// database needs no server (a relative path is from the working directory)
-    tracking_uri: str = "sqlite:///outputs/mlflow.db"
-    experiment_name: str = "forecast"
+    tracking_uri: str = MISSING
+    experiment_name: str = MISSING
     # where artifacts go when the experiment is created; null: mlartifacts/ beside a SQLite database
-    artifact_location: Optional[str] = None
-    log_model: bool = True  # model.keras among the artifacts
+    artifact_location: Optional[str] = MISSING
+    log_model: bool = MISSING  # model.keras among the artifacts
     # how long the start waits for a tracking server, without retries; then the command stops (exit 2)
-    connect_timeout_s: int = 10
+    connect_timeout_s: int = MISSING
 
     def __post_init__(self):
         if importlib.util.find_spec("mlflow") is None:

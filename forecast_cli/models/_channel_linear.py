@@ -5,15 +5,17 @@ imported inside the functions: the families import this module at registration t
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.models.base import ModelConfig
 
 
 @dataclass
 class ChannelLinearConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
-    individual: bool = False  # false: one linear map shared by every channel; true: one per channel
-    revin: bool = False  # the paper's models normalize nothing but NLinear's last value
-    revin_affine: bool = False
+    individual: bool = MISSING  # false: one linear map shared by every channel; true: one per channel
+    revin: bool = MISSING  # the paper's models normalize nothing but NLinear's last value
+    revin_affine: bool = MISSING
 
 
 def linear_over_time(x, units: int, individual: bool, name: str, kernel_initializer="glorot_uniform"):

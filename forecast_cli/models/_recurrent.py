@@ -3,7 +3,9 @@ stack -> head -> output assembly. Keras is imported inside the functions: this m
 the families at registration time."""
 
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Optional
+
+from omegaconf import MISSING
 
 from forecast_cli.errors import require
 from forecast_cli.models.base import (
@@ -19,14 +21,15 @@ from forecast_cli.models.base import (
 
 @dataclass
 class RecurrentConfig(ModelConfig):
-    units: int = 32
-    layers: int = 1
-    dropout: float = 0.0
-    recurrent_dropout: float = 0.0
+    units: int = MISSING
+    layers: int = MISSING
+    dropout: float = MISSING
+    recurrent_dropout: float = MISSING
     # last: the final state feeds a single-shot Dense head; sequence: a Dense at every step (on the last axis)
-    head: str = "last"
-    output: str = "direct"  # direct | residual | nonneg_growth (see models/base.py)
-    zero_init: bool = False
+    head: str = MISSING
+    output: str = MISSING  # direct | residual | nonneg_growth (see models/base.py)
+    zero_init: bool = MISSING
+    stateful: Optional[bool] = MISSING  # every family's YAML says it (null: false)
 
     carries_state: ClassVar[bool] = True  # model.stateful=true: every recurrent layer keeps its state
 

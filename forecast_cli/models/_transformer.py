@@ -3,6 +3,8 @@ Keras is imported inside the functions: the families import this module at regis
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models.base import ModelConfig, check_dropout, check_positive
 
@@ -12,14 +14,14 @@ NORMS = ("batch", "layer")  # BatchNorm over every token of the batch | LayerNor
 
 @dataclass
 class TransformerConfig(ModelConfig):
-    d_model: int = 512
-    n_heads: int = 8
-    e_layers: int = 2
-    d_ff: int = 2048
-    dropout: float = 0.1
-    activation: str = "gelu"
-    revin: bool = True
-    revin_affine: bool = False
+    d_model: int = MISSING
+    n_heads: int = MISSING
+    e_layers: int = MISSING
+    d_ff: int = MISSING
+    dropout: float = MISSING
+    activation: str = MISSING
+    revin: bool = MISSING
+    revin_affine: bool = MISSING
 
     def __post_init__(self) -> None:
         check_positive(self, "d_model", "n_heads", "e_layers", "d_ff")

@@ -4,6 +4,8 @@ as the next input. It predicts every input column, so the labels must be the inp
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import ForecastError, require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, model_input
@@ -12,8 +14,7 @@ from forecast_cli.models.base import ModelConfig, model_input
 @dataclass
 class ARLSTMConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # its inputs are its own forecasts fed back
-    name: str = "ar_lstm"
-    units: int = 32
+    units: int = MISSING
 
     def __post_init__(self) -> None:
         require(self.units >= 1, "model.units", f"must be >= 1, got {self.units}")

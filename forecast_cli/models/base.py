@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import ForecastError, require
 
 INPUT_MODES = ("all", "last")
@@ -21,7 +23,7 @@ EMBEDDING_OWN = "own"
 
 @dataclass
 class ModelConfig:
-    name: str = "???"
+    name: str = MISSING
     # Reversible instance normalization (Kim et al., ICLR 2022), applied around any model by build_model:
     # each input window is normalized by its own per-channel mean and std, the forecast mapped back with
     # the label channels' statistics. null means off: runs saved before these keys existed have none,

@@ -10,7 +10,7 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 
 @dataclass
 class CILinearConfig(ChannelLinearConfig):
-    name: str = "ci_linear"
+    """Its values: conf/model/ci_linear.yaml."""
 
 
 @MODELS.register("ci_linear", CILinearConfig)

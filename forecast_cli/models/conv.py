@@ -1,8 +1,10 @@
 """`conv`: the tutorial's convolution model, a Conv1D over the last `kernel_size` input steps
 (single step: Conv1D 32 + Dense 32; multi-step: Conv1D 256 + a zero-initialized single-shot head)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List
+
+from omegaconf import MISSING
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -11,12 +13,11 @@ from forecast_cli.models.base import ModelConfig, check_within_input, forecast_h
 
 @dataclass
 class ConvConfig(ModelConfig):
-    name: str = "conv"
-    filters: int = 32
-    kernel_size: int = 3
-    activation: str = "relu"
-    hidden_units: List[int] = field(default_factory=lambda: [32])  # Dense layers after the convolution
-    zero_init: bool = False
+    filters: int = MISSING
+    kernel_size: int = MISSING
+    activation: str = MISSING
+    hidden_units: List[int] = MISSING  # Dense layers after the convolution
+    zero_init: bool = MISSING
 
     def __post_init__(self) -> None:
         require(self.filters >= 1, "model.filters", f"must be >= 1, got {self.filters}")

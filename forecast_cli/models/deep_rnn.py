@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, keras_recurrent_layer
@@ -11,10 +13,7 @@ CELLS = ("simple_rnn", "lstm", "gru", "layernorm_rnn")
 
 @dataclass
 class DeepRNNConfig(RecurrentConfig):
-    name: str = "deep_rnn"
-    cell: str = "simple_rnn"
-    units: int = 20
-    layers: int = 2
+    cell: str = MISSING
 
     def __post_init__(self) -> None:
         super().__post_init__()

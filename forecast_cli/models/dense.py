@@ -1,7 +1,9 @@
 """`dense`: a multilayer perceptron on the flattened input window (or its last step)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import List
+
+from omegaconf import MISSING
 
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
@@ -10,12 +12,11 @@ from forecast_cli.models.base import ModelConfig, check_inputs_mode, flatten_ste
 
 @dataclass
 class DenseConfig(ModelConfig):
-    name: str = "dense"
-    units: List[int] = field(default_factory=lambda: [64, 64])
-    activation: str = "relu"
-    dropout: float = 0.0
-    inputs: str = "all"
-    zero_init: bool = False
+    units: List[int] = MISSING
+    activation: str = MISSING
+    dropout: float = MISSING
+    inputs: str = MISSING
+    zero_init: bool = MISSING
 
     def __post_init__(self) -> None:
         check_inputs_mode(self.inputs)

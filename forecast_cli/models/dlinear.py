@@ -3,6 +3,8 @@ and a seasonal rest, one linear layer over time for each, their forecasts added.
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.models import MODELS
 from forecast_cli.models._channel_linear import ChannelLinearConfig, linear_over_time
 from forecast_cli.models.base import (
@@ -16,8 +18,7 @@ from forecast_cli.models.base import (
 
 @dataclass
 class DLinearConfig(ChannelLinearConfig):
-    name: str = "dlinear"
-    moving_avg: int = 25  # the trend's moving-average kernel, odd
+    moving_avg: int = MISSING  # the trend's moving-average kernel, odd
 
     def __post_init__(self) -> None:
         check_moving_average_kernel(self.moving_avg)

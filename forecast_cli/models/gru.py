@@ -8,7 +8,7 @@ from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, ker
 
 @dataclass
 class GRUConfig(RecurrentConfig):
-    name: str = "gru"
+    """Its values: conf/model/gru.yaml."""
 
 
 @MODELS.register("gru", GRUConfig)

@@ -4,6 +4,7 @@ projection maps each channel's token to its forecast."""
 
 from dataclasses import dataclass
 
+
 from forecast_cli.models import MODELS
 from forecast_cli.models._transformer import TransformerConfig, encoder
 from forecast_cli.models.base import horizon_steps, label_forecast, label_positions, model_input
@@ -11,11 +12,7 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 
 @dataclass
 class ITransformerConfig(TransformerConfig):
-    name: str = "itransformer"
-    d_model: int = 256
-    n_heads: int = 8
-    e_layers: int = 2
-    d_ff: int = 256
+    """Its values: conf/model/itransformer.yaml."""
 
 
 @MODELS.register("itransformer", ITransformerConfig)

@@ -11,7 +11,6 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 @dataclass
 class LastValueConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # a baseline: nothing learned
-    name: str = "last"
 
 
 @MODELS.register("last", LastValueConfig)

@@ -2,14 +2,15 @@
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.models import MODELS
 from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent
 
 
 @dataclass
 class LayerNormRNNConfig(RecurrentConfig):
-    name: str = "layernorm_rnn"
-    activation: str = "tanh"
+    activation: str = MISSING
 
 
 @MODELS.register("layernorm_rnn", LayerNormRNNConfig)

@@ -2,15 +2,16 @@
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, check_inputs_mode, flatten_steps, forecast_head, model_input
 
 
 @dataclass
 class LinearConfig(ModelConfig):
-    name: str = "linear"
-    inputs: str = "all"  # all: every input step (Hands-On ML); last: the last step only (the tutorial)
-    zero_init: bool = False
+    inputs: str = MISSING  # all: every input step (Hands-On ML); last: the last step only (the tutorial)
+    zero_init: bool = MISSING
 
     def __post_init__(self) -> None:
         check_inputs_mode(self.inputs)

@@ -8,7 +8,7 @@ from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, ker
 
 @dataclass
 class LSTMConfig(RecurrentConfig):
-    name: str = "lstm"
+    """Its values: conf/model/lstm.yaml."""
 
 
 @MODELS.register("lstm", LSTMConfig)

@@ -1,7 +1,7 @@
 """`multi_step_dense`: the tutorial's MLP on the whole flattened input window (Flatten, Dense 32, 32)."""
 
-from dataclasses import dataclass, field
-from typing import List
+from dataclasses import dataclass
+
 
 from forecast_cli.models import MODELS
 from forecast_cli.models.dense import DenseConfig, build_dense
@@ -9,9 +9,7 @@ from forecast_cli.models.dense import DenseConfig, build_dense
 
 @dataclass
 class MultiStepDenseConfig(DenseConfig):
-    name: str = "multi_step_dense"
-    units: List[int] = field(default_factory=lambda: [32, 32])
-    inputs: str = "all"
+    """Its values: conf/model/multi_step_dense.yaml."""
 
 
 @MODELS.register("multi_step_dense", MultiStepDenseConfig)

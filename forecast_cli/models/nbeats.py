@@ -13,6 +13,8 @@ are kept), so the model fits any number of series of one kind: a panel's windows
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
@@ -32,23 +34,22 @@ KINDS = ("generic", "interpretable")
 @dataclass
 class NBeatsConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = EMBEDDING_OWN
-    name: str = "nbeats"
-    kind: str = "generic"  # generic | interpretable
-    stacks: int = 10  # generic only (the paper's N-BEATS-G: 30 stacks of 1 block)
-    blocks: Optional[int] = None  # blocks per stack; null: the paper's (generic 1, interpretable 3)
-    layers: int = 4  # fully connected layers per block
-    units: int = 256  # generic blocks' width (the paper's: 512)
-    trend_units: int = 256  # interpretable trend blocks' width
-    seasonality_units: int = 2048  # interpretable seasonality blocks' width
-    degree: int = 3  # the trend basis' polynomial degree
-    harmonics: int = 1  # the seasonality basis' frequency resolution
+    kind: str = MISSING  # generic | interpretable
+    stacks: int = MISSING  # generic only (the paper's N-BEATS-G: 30 stacks of 1 block)
+    blocks: Optional[int] = MISSING  # blocks per stack; null: the paper's (generic 1, interpretable 3)
+    layers: int = MISSING  # fully connected layers per block
+    units: int = MISSING  # generic blocks' width (the paper's: 512)
+    trend_units: int = MISSING  # interpretable trend blocks' width
+    seasonality_units: int = MISSING  # interpretable seasonality blocks' width
+    degree: int = MISSING  # the trend basis' polynomial degree
+    harmonics: int = MISSING  # the seasonality basis' frequency resolution
     # one set of weights for all the blocks of a stack; null: the paper's (generic false, interpretable true)
-    share_weights: Optional[bool] = None
-    dropout: float = 0.0  # after every fully connected layer
+    share_weights: Optional[bool] = MISSING
+    dropout: float = MISSING  # after every fully connected layer
     # each window normalized by its own mean and std: chosen on the validation splits of the Monash tourism
     # quarterly and M3 monthly sets (docs/benchmark.md), with stacks=10 and units=256
-    revin: bool = True
-    revin_affine: bool = False
+    revin: bool = MISSING
+    revin_affine: bool = MISSING
 
     def __post_init__(self) -> None:
         require(self.kind in KINDS, "model.kind", f"must be one of {', '.join(KINDS)}, got '{self.kind}'")

@@ -10,7 +10,7 @@ from forecast_cli.models.base import horizon_steps, label_forecast, label_positi
 
 @dataclass
 class NLinearConfig(ChannelLinearConfig):
-    name: str = "nlinear"
+    """Its values: conf/model/nlinear.yaml."""
 
 
 @MODELS.register("nlinear", NLinearConfig)

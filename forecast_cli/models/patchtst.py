@@ -13,6 +13,8 @@ were checked against their PyTorch code, weights copied across: the same forecas
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models._transformer import NORMS, TransformerConfig, encoder
@@ -32,23 +34,18 @@ POSITION_EMBEDDINGS = ("learned", "sinusoidal")
 @dataclass
 class PatchTSTConfig(TransformerConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
-    name: str = "patchtst"
-    patch_len: int = 16
-    stride: int = 8
-    d_model: int = 512
-    n_heads: int = 2
-    e_layers: int = 1
-    d_ff: int = 2048
-    head_dropout: float = 0.0  # on the forecast itself, as both codes place it
-    attention_dropout: float = 0.0  # on the attention weights
+    patch_len: int = MISSING
+    stride: int = MISSING
+    head_dropout: float = MISSING  # on the forecast itself, as both codes place it
+    attention_dropout: float = MISSING  # on the attention weights
     # on the attention's output projection, before the residual dropout; null: `dropout` (the paper's code)
-    projection_dropout: Optional[float] = None
-    norm: str = "batch"  # in every layer: batch (the paper) | layer (TSLib)
+    projection_dropout: Optional[float] = MISSING
+    norm: str = MISSING  # in every layer: batch (the paper) | layer (TSLib)
     # after the last layer: null (the paper) | layer (TSLib until June 2024) | batch (TSLib since)
-    encoder_norm: Optional[str] = None
-    residual_attention: bool = True  # each layer adds the previous layer's attention scores (the paper's code)
-    position_embedding: str = "learned"  # learned (the paper) | sinusoidal (TSLib's fixed table)
-    patch_bias: bool = True  # a bias in the patch embedding (the paper); TSLib's has none
+    encoder_norm: Optional[str] = MISSING
+    residual_attention: bool = MISSING  # each layer adds the previous layer's attention scores (the paper's code)
+    position_embedding: str = MISSING  # learned (the paper) | sinusoidal (TSLib's fixed table)
+    patch_bias: bool = MISSING  # a bias in the patch embedding (the paper); TSLib's has none
 
     def __post_init__(self) -> None:
         super().__post_init__()

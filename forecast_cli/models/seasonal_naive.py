@@ -5,6 +5,8 @@ period (data.season, a .tsf @frequency, the dates' frequency)."""
 from dataclasses import dataclass
 from typing import ClassVar, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import ForecastError, require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import ModelConfig, label_positions, model_input
@@ -13,8 +15,7 @@ from forecast_cli.models.base import ModelConfig, label_positions, model_input
 @dataclass
 class SeasonalNaiveConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # a baseline: nothing learned
-    name: str = "seasonal_naive"
-    season: Optional[int] = None  # null: the data's seasonal period
+    season: Optional[int] = MISSING  # null: the data's seasonal period
 
     def __post_init__(self) -> None:
         require(self.season is None or self.season >= 1, "model.season", f"must be null or >= 1, got {self.season}")

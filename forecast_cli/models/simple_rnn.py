@@ -8,7 +8,7 @@ from forecast_cli.models._recurrent import RecurrentConfig, build_recurrent, ker
 
 @dataclass
 class SimpleRNNConfig(RecurrentConfig):
-    name: str = "simple_rnn"
+    """Its values: conf/model/simple_rnn.yaml."""
 
 
 @MODELS.register("simple_rnn", SimpleRNNConfig)

@@ -6,6 +6,8 @@ top-down (coarse to fine); Future-Multipredictor-Mixing forecasts from every sca
 from dataclasses import dataclass
 from typing import ClassVar, List, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
@@ -24,16 +26,15 @@ from forecast_cli.models.base import (
 @dataclass
 class TimeMixerConfig(ModelConfig):
     series_embedding_use: ClassVar[Optional[str]] = None  # every channel forecast on its own
-    name: str = "timemixer"
-    d_model: int = 16
-    d_ff: int = 32
-    e_layers: int = 2  # Past-Decomposable-Mixing blocks
-    down_sampling_layers: int = 3  # scales besides the input's own
-    down_sampling_window: int = 2  # each scale average-pools the previous one by this factor
-    moving_avg: int = 25  # the season/trend decomposition's moving-average kernel, odd
-    dropout: float = 0.1
-    revin: bool = True  # also normalizes every coarser scale by its own statistics, as TSLib does
-    revin_affine: bool = True
+    d_model: int = MISSING
+    d_ff: int = MISSING
+    e_layers: int = MISSING  # Past-Decomposable-Mixing blocks
+    down_sampling_layers: int = MISSING  # scales besides the input's own
+    down_sampling_window: int = MISSING  # each scale average-pools the previous one by this factor
+    moving_avg: int = MISSING  # the season/trend decomposition's moving-average kernel, odd
+    dropout: float = MISSING
+    revin: bool = MISSING  # also normalizes every coarser scale by its own statistics, as TSLib does
+    revin_affine: bool = MISSING
 
     def __post_init__(self) -> None:
         check_positive(self, "d_model", "d_ff", "e_layers", "down_sampling_window")

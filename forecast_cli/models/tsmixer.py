@@ -4,6 +4,8 @@ over the channels of each step), then one Dense over time to the horizon, with R
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.errors import require
 from forecast_cli.models import MODELS
 from forecast_cli.models.base import (
@@ -22,14 +24,13 @@ ACTIVATIONS = ("relu", "gelu")
 
 @dataclass
 class TSMixerConfig(ModelConfig):
-    name: str = "tsmixer"
-    n_block: int = 2
-    ff_dim: int = 512  # hidden units of the feature-mixing MLP
-    dropout: float = 0.1
-    norm: str = "batch"
-    activation: str = "relu"
-    revin: bool = True
-    revin_affine: bool = True
+    n_block: int = MISSING
+    ff_dim: int = MISSING  # hidden units of the feature-mixing MLP
+    dropout: float = MISSING
+    norm: str = MISSING
+    activation: str = MISSING
+    revin: bool = MISSING
+    revin_affine: bool = MISSING
 
     def __post_init__(self) -> None:
         check_positive(self, "n_block", "ff_dim")

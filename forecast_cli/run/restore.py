@@ -8,6 +8,7 @@ from typing import Any, Dict, Sequence
 
 from omegaconf import OmegaConf
 
+from forecast_cli.config.store import default_option, fill_missing
 from forecast_cli.data.scaling import Scaler
 from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError, first_line
@@ -112,8 +113,8 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
         raise
     except Exception as exc:
         raise ForecastError(f"cannot read {run.config_yaml} ({error_name(exc)}): it is not a run's config") from exc
-    saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window")
-    typed_data = _declared_only(run, DATA.get(name).schema, saved.data, "data")
+    saved.window = _declared_only(run, WindowConfig, saved.get("window"), "window", default_option("window"))
+    typed_data = _declared_only(run, DATA.get(name).schema, saved.data, "data", name)
     try:
         merged = OmegaConf.merge(typed_data, OmegaConf.create(dict(overrides)))
         OmegaConf.to_object(merged)
@@ -126,10 +127,13 @@ def run_data_config(run: RunDir, overrides: Dict[str, Any]):
     return saved, merged
 
 
-def _declared_only(run: RunDir, schema: type, node, group: str):
-    """A group of a saved config read through its schema: only declared keys, typed and range-checked."""
+def _declared_only(run: RunDir, schema: type, node, group: str, option: str):
+    """A group of a saved config read through its schema: only declared keys, typed and range-checked. A key
+    the run's version did not have yet is `???` in the schema: it takes the value of the package's YAML of
+    the group's option (conf/<group>/<option>.yaml), as that version did with the schema's former default."""
     try:
         typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+        fill_missing(typed, group, option)
         OmegaConf.to_object(typed)
     except ForecastError as exc:
         raise ForecastError(f"{run.config_yaml}: {exc} (the file was edited or damaged; train the run again)") from exc

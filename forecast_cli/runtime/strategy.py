@@ -1,7 +1,9 @@
 """The `strategy` config group: which tf.distribute strategy trains the model."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, List, Optional
+
+from omegaconf import MISSING
 
 from forecast_cli.runtime.cluster import MULTI_WORKER, check_tpu_reachable, require_cluster
 from forecast_cli.errors import ForecastError, require
@@ -11,17 +13,17 @@ STRATEGIES = ("auto", "cpu", "gpu", "mirrored", MULTI_WORKER, "tpu")
 
 @dataclass
 class StrategyConfig:
-    name: str = "auto"
+    name: str = MISSING
     # one_device strategies: the device to use (cpu: "/cpu:0", gpu: "/gpu:0")
-    device: Optional[str] = None
+    device: Optional[str] = MISSING
     # mirrored on a host without GPUs: split the CPU into this many logical devices (0: do not split)
-    logical_cpus: int = 0
+    logical_cpus: int = MISSING
     # multi_worker: host:port of every worker, and this process's index; empty: the cluster of TF_CONFIG
-    workers: List[str] = field(default_factory=list)
-    task_index: int = 0
+    workers: List[str] = MISSING
+    task_index: int = MISSING
     # tpu: a Cloud TPU name, "local" (a TPU VM), or grpc://host:port
-    tpu: str = "local"
-    connect_timeout_s: float = 5.0
+    tpu: str = MISSING
+    connect_timeout_s: float = MISSING
 
     def __post_init__(self) -> None:
         require(self.name in STRATEGIES, "strategy.name", f"must be one of {', '.join(STRATEGIES)}, got '{self.name}'")

@@ -1,7 +1,7 @@
 """Options every training loop shares. Their values are in conf/_base/trainer.yaml (`???` here: one
 source of truth); the schema gives their types and ranges."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 from omegaconf import MISSING
@@ -15,10 +15,10 @@ PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 @dataclass
 class TensorBoardConfig:
-    enabled: bool = True
-    histogram_freq: int = 0
-    write_graph: bool = True
-    update_freq: str = "epoch"
+    enabled: bool = MISSING
+    histogram_freq: int = MISSING
+    write_graph: bool = MISSING
+    update_freq: str = MISSING
 
 
 @dataclass
@@ -30,8 +30,8 @@ class TrainerConfig:
     deterministic: bool = MISSING
     verbose: str = MISSING  # auto: a progress bar on a terminal, one line per epoch otherwise
     # Keras callbacks as a keyed dict of `_target_` nodes; set an entry to null to drop it.
-    callbacks: Dict[str, Any] = field(default_factory=dict)
-    tensorboard: TensorBoardConfig = field(default_factory=TensorBoardConfig)
+    callbacks: Dict[str, Any] = MISSING
+    tensorboard: TensorBoardConfig = MISSING
     eval_batch_size: Optional[int] = MISSING  # None: batch_size
     # mixed_*: compute in 16 bits, keep float32 weights; falls back to float32 where the device cannot
     precision: str = MISSING

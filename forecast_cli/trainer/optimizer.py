@@ -38,32 +38,28 @@ class OptimizerConfig:
 
 @dataclass
 class AdamConfig(OptimizerConfig):
-    _target_: str = "keras.optimizers.Adam"
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    epsilon: float = 1e-7
-    amsgrad: bool = False
+    beta_1: float = MISSING
+    beta_2: float = MISSING
+    epsilon: float = MISSING
+    amsgrad: bool = MISSING
 
 
 @dataclass
 class AdamWConfig(AdamConfig):
-    _target_: str = "keras.optimizers.AdamW"
-    weight_decay: float = 0.004
+    weight_decay: float = MISSING
 
 
 @dataclass
 class SGDConfig(OptimizerConfig):
-    _target_: str = "keras.optimizers.SGD"
     momentum: float = MISSING
     nesterov: bool = MISSING
 
 
 @dataclass
 class RMSpropConfig(OptimizerConfig):
-    _target_: str = "keras.optimizers.RMSprop"
-    rho: float = 0.9
-    momentum: float = 0.0
-    epsilon: float = 1e-7
+    rho: float = MISSING
+    momentum: float = MISSING
+    epsilon: float = MISSING
 
 
 SCHEMAS = {"adam": AdamConfig, "adamw": AdamWConfig, "sgd": SGDConfig, "rmsprop": RMSpropConfig}

@@ -61,42 +61,6 @@ def test_the_recipes_former_trainer_names_still_compose_the_same_config(recipe):
         rename_former_options(["trainer=tutorial,fit"])
 
 
-def _flat(node, prefix=""):
-    """{"a.b": value}; a `_target_` node below the top is one value."""
-    if isinstance(node, dict) and not (prefix and "_target_" in node):
-        return {k: v for key, value in node.items() for k, v in _flat(value, f"{prefix}{key}.").items()}
-    return {prefix[:-1]: node}
-
-
-def test_schema_defaults_never_contradict_the_yaml_of_their_option():
-    """One source of truth: a key an option's YAML sets is `???` in its schema or has the same default.
-    The data protocol keys of the shared DataConfig (scaler, split) are each dataset's own choice."""
-    from forecast_cli.trainer import optimizer
-    from forecast_cli.data.loaders import DATA
-    from forecast_cli.models import MODELS
-    from forecast_cli.trainer.loops import TRAINERS
-
-    schemas = {
-        "data": {name: DATA.get(name).schema for name in DATA.names()},
-        "model": {name: MODELS.get(name).schema for name in MODELS.names()},
-        "trainer": {name: TRAINERS.get(name).schema for name in TRAINERS.names()},
-        "optimizer": dict(optimizer.SCHEMAS),
-    }
-    dataset_protocol = ("scaler", "scaler_range", "split.")
-    contradictions = []
-    for group, options in schemas.items():
-        for name, schema in options.items():
-            defaults = _flat(OmegaConf.to_container(OmegaConf.structured(schema)))
-            composed = _flat(OmegaConf.to_container(compose_train([f"{group}={name}"])[group]))
-            for key, default in defaults.items():
-                if group == "data" and key.startswith(dataset_protocol):
-                    continue
-                if default != "???" and composed.get(key, default) != default:
-                    contradictions.append(f"{group}={name} {key}: schema {default!r}, yaml {composed[key]!r}")
-    assert len(schemas["model"]) == 21 and len(schemas["trainer"]) == 2
-    assert contradictions == []
-
-
 @pytest.mark.parametrize(
     "name, target",
     [("adam", "Adam"), ("adamw", "AdamW"), ("sgd", "SGD"), ("rmsprop", "RMSprop")],

@@ -14,12 +14,12 @@ from omegaconf import OmegaConf
 from forecast_cli.data.calendar import timef_columns, timef_features, with_calendar
 from forecast_cli.data.scaling import fit_scaler
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
-from forecast_cli.models import MODELS, build_model
+from forecast_cli.models import build_model
 from forecast_cli.models.layers import RevINNormalization
 
-from helpers import run_forecast
+from helpers import model_node, run_forecast, window_config
 
 
 def test_the_fields_follow_the_step_as_in_time_series_library():
@@ -96,12 +96,12 @@ def test_revin_normalizes_the_data_channels_and_passes_the_calendar_through(affi
     np.testing.assert_array_equal(np.asarray(loaded(x)[0]), normalized)
 
 
-CALENDAR_SPEC = resolve_window(WindowConfig(16, 4, 4), ["a", "b", "day_of_year"], ["a", "b"])
+CALENDAR_SPEC = resolve_window(window_config(16, 4, 4), ["a", "b", "day_of_year"], ["a", "b"])
 CALENDAR_SPEC = dataclasses.replace(CALENDAR_SPEC, calendar_columns=("day_of_year",))
 
 
 def small(name, **overrides):
-    schema = OmegaConf.structured(MODELS.get(name).schema)
+    schema = model_node(name)
     sizes = {"d_model": 8, "d_ff": 8, "n_heads": 2, "e_layers": 1, "down_sampling_layers": 2, "moving_avg": 3}
     return OmegaConf.merge(schema, {k: v for k, v in sizes.items() if k in schema}, overrides)
 

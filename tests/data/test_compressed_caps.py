@@ -13,12 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from helpers import FORECAST, finished_outputs, make_frame, train_target_only_run
+from helpers import FORECAST, data_config, finished_outputs, make_frame, train_target_only_run
 from omegaconf import OmegaConf
 
 from forecast_cli.data.loaders import _data_file
-from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
-from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
+from forecast_cli.data.loaders.csv_file import load_csv
+from forecast_cli.data.loaders.tsf import load_tsf
 from forecast_cli.errors import ForecastError
 
 BOMB_BYTES = 200 * 1024**2
@@ -85,10 +85,10 @@ def test_every_compression_stops_at_the_ratio_in_process(tmp_path, suffix, monke
         path.write_bytes({".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix](text))
 
     with pytest.raises(ForecastError, match=r"expands to more than .* over 200 times its compressed size") as caught:
-        load_csv(CsvDataConfig(path=str(path), target="target"), window_rows=2)
+        load_csv(data_config("csv", path=str(path), target="target"), window_rows=2)
     assert str(path) in str(caught.value)
     with pytest.raises(ForecastError, match="over 200 times"):
-        load_tsf(TsfDataConfig(path=str(path)), window_rows=2)
+        load_tsf(data_config("tsf", path=str(path)), window_rows=2)
 
 
 def test_the_memory_cap_applies_when_it_is_lower(tmp_path, monkeypatch):
@@ -97,7 +97,7 @@ def test_the_memory_cap_applies_when_it_is_lower(tmp_path, monkeypatch):
     path.write_bytes(gzip.compress(make_frame(120000).to_csv(index=False).encode()))  # ~9 MB of text, ~3x
 
     with pytest.raises(ForecastError, match=r"expands to more than 4.2 MB, 1/4 of this machine's memory \(16.8 MB\)"):
-        load_csv(CsvDataConfig(path=str(path), target="target"), window_rows=2)
+        load_csv(data_config("csv", path=str(path), target="target"), window_rows=2)
 
 
 def test_a_compressed_file_within_the_caps_reads_as_its_text(tmp_path):
@@ -105,7 +105,7 @@ def test_a_compressed_file_within_the_caps_reads_as_its_text(tmp_path):
     path = tmp_path / "series.csv.xz"
     path.write_bytes(lzma.compress(frame.to_csv(index=False).encode()))
 
-    series = load_csv(CsvDataConfig(path=str(path), target="target", date_column="date"), window_rows=13)
+    series = load_csv(data_config("csv", path=str(path), target="target", date_column="date"), window_rows=13)
 
     assert series.segments[0][:, 0].tolist() == frame["target"].tolist()
 
@@ -113,7 +113,7 @@ def test_a_compressed_file_within_the_caps_reads_as_its_text(tmp_path):
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "series.csv"
     os.mkfifo(fifo)
-    for loader, cfg in ((load_csv, CsvDataConfig(path=str(fifo), target="target")), (load_tsf, TsfDataConfig(path=str(fifo)))):
+    for loader, cfg in ((load_csv, data_config("csv", path=str(fifo), target="target")), (load_tsf, data_config("tsf", path=str(fifo)))):
         with pytest.raises(ForecastError, match=r"series\.csv is not a regular file \(a FIFO\): set data.path= to"):
             loader(cfg, window_rows=2)
 

@@ -6,18 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
-from forecast_cli.data.loaders.sine import SineDataConfig, load_sine
+from forecast_cli.data.loaders.csv_file import load_csv
+from forecast_cli.data.loaders.sine import load_sine
 from forecast_cli.data.scaling import Scaler, fit_scaler
 from forecast_cli.data.series import SPLIT_BY_SERIES, SPLIT_BY_TIME, SeriesData
-from forecast_cli.data.split import SplitConfig, split_series
+from forecast_cli.data.split import split_series
 from forecast_cli.errors import ForecastError
 
-from helpers import make_frame
+from helpers import data_config, make_frame, split_config, window_config
 
 
 def csv_config(path, **kwargs):
-    return CsvDataConfig(path=str(path), date_column="date", target="target", **kwargs)
+    return data_config("csv", path=str(path), date_column="date", target="target", **kwargs)
 
 
 def test_sine_matches_the_books_generator_with_the_global_seed():
@@ -27,21 +27,21 @@ def test_sine_matches_the_books_generator_with_the_global_seed():
     expected = 0.5 * np.sin((time - offsets1) * (freq1 * 10 + 10))
     expected += 0.2 * np.sin((time - offsets2) * (freq2 * 20 + 20))
     expected += 0.1 * (np.random.rand(50, 11) - 0.5)
-    data = load_sine(SineDataConfig(n_series=50, seed=42), window_rows=11)
+    data = load_sine(data_config("sine", n_series=50, seed=42), window_rows=11)
     assert data.split_by == SPLIT_BY_SERIES
     np.testing.assert_array_equal(np.stack([s[:, 0] for s in data.segments]), expected)
 
 
 def test_split_by_series_uses_the_books_7000_2000_1000():
-    data = load_sine(SineDataConfig(n_series=10000, length=3), window_rows=3)
-    parts = split_series(data, SplitConfig())
+    data = load_sine(data_config("sine", n_series=10000, length=3), window_rows=3)
+    parts = split_series(data, split_config())
     assert [len(parts[k]) for k in ("train", "val", "test")] == [7000, 2000, 1000]
 
 
 def test_split_by_time_has_the_tutorial_boundaries():
     values = np.arange(1001, dtype=float)[:, None]
     data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
-    parts = split_series(data, SplitConfig(train=0.7, val=0.2))
+    parts = split_series(data, split_config(train=0.7, val=0.2))
     n = 1001
     assert parts["train"][0][-1, 0] == int(n * 0.7) - 1
     assert parts["val"][0][0, 0] == int(n * 0.7)
@@ -107,7 +107,7 @@ def test_csv_loader_names_user_mistakes(tmp_path, mutate, kwargs, message):
     frame.to_csv(path, index=False)
     options = {"target": "target", **kwargs}
     with pytest.raises(ForecastError) as info:
-        load_csv(CsvDataConfig(path=str(path), date_column="date", **options), window_rows=5)
+        load_csv(data_config("csv", path=str(path), date_column="date", **options), window_rows=5)
     assert message in str(info.value)
 
 
@@ -147,7 +147,7 @@ def test_ltsf_ett_borders_look_back_into_the_previous_split():
     """Time-Series-Library's ETTh borders: [0, 8640), [8640 - L, 11520), [11520 - L, 14400)."""
     values = np.arange(17420, dtype=float)[:, None]
     data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
-    parts = split_series(data, SplitConfig(protocol="ltsf", rows=[8640, 2880, 2880]), lookback=96)
+    parts = split_series(data, split_config(protocol="ltsf", rows=[8640, 2880, 2880]), lookback=96)
     assert _first_last(parts) == {"train": (0, 8639), "val": (8640 - 96, 11519), "test": (11520 - 96, 14399)}
 
 
@@ -155,7 +155,7 @@ def test_ltsf_fractions_are_time_series_librarys_7_1_2():
     n = 966
     values = np.arange(n, dtype=float)[:, None]
     data = SeriesData([values], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
-    parts = split_series(data, SplitConfig(protocol="ltsf", train=0.7, val=0.1), lookback=36)
+    parts = split_series(data, split_config(protocol="ltsf", train=0.7, val=0.1), lookback=36)
     n_train, n_test = int(n * 0.7), int(n * 0.2)
     n_val = n - n_train - n_test
     assert _first_last(parts) == {
@@ -169,13 +169,12 @@ def test_ltsf_first_test_target_is_the_first_test_row(tmp_path):
     from omegaconf import OmegaConf
 
     from forecast_cli.data.prepare import prepare_data
-    from forecast_cli.data.window import WindowConfig
 
     path = tmp_path / "rows.csv"
     pd.DataFrame({"x": np.arange(200, dtype=float)}).to_csv(path, index=False)
-    data_cfg = OmegaConf.structured(CsvDataConfig(path=str(path), target="x", scaler="none"))
-    data_cfg.split = OmegaConf.structured(SplitConfig(protocol="ltsf", rows=[100, 50, 40]))
-    prepared = prepare_data(data_cfg, OmegaConf.structured(WindowConfig(10, 5, 5)))
+    data_cfg = OmegaConf.structured(data_config("csv", path=str(path), target="x", scaler="none"))
+    data_cfg.split = OmegaConf.structured(split_config(protocol="ltsf", rows=[100, 50, 40]))
+    prepared = prepare_data(data_cfg, OmegaConf.structured(window_config(10, 5, 5)))
     test = prepared.splits["test"]
     first_label = test.values[test.starts[0] + prepared.spec.label_start, 0]
     last_label = test.values[test.starts[-1] + prepared.spec.total_width - 1, 0]
@@ -185,10 +184,10 @@ def test_ltsf_first_test_target_is_the_first_test_row(tmp_path):
 
 def test_split_rows_need_the_ltsf_protocol_and_enough_data():
     with pytest.raises(ForecastError, match="needs data.split.protocol=ltsf"):
-        SplitConfig(rows=[1, 1, 1])
+        split_config(rows=[1, 1, 1])
     data = SeriesData([np.zeros((10, 1))], ["x"], ["x"], SPLIT_BY_TIME, "test", "")
     with pytest.raises(ForecastError, match="need 30 rows but the data has 10"):
-        split_series(data, SplitConfig(protocol="ltsf", rows=[10, 10, 10]))
+        split_series(data, split_config(protocol="ltsf", rows=[10, 10, 10]))
 
 
 @pytest.mark.parametrize("protocol, expected", [("tutorial", (700, 900)), ("ltsf", (700, 800))])
@@ -196,29 +195,28 @@ def test_each_protocol_has_its_own_validation_share(protocol, expected):
     """tutorial 70/20/10; ltsf (Time-Series-Library) 70/10/20 unless data.split.val says otherwise."""
     from forecast_cli.data.split import split_ranges
 
-    ranges = split_ranges(1000, SplitConfig(protocol=protocol), lookback=0)
+    ranges = split_ranges(1000, split_config(protocol=protocol), lookback=0)
     assert (ranges["val"][0], ranges["test"][0]) == expected
     assert ranges["test"][1] == 1000
-    assert split_ranges(1000, SplitConfig(protocol="ltsf", val=0.2), lookback=0)["test"] == (900, 1000)
+    assert split_ranges(1000, split_config(protocol="ltsf", val=0.2), lookback=0)["test"] == (900, 1000)
 
 
 def _prepared_csv(tmp_path, frame, split, **data):
     from omegaconf import OmegaConf
 
     from forecast_cli.data.prepare import prepare_data
-    from forecast_cli.data.window import WindowConfig
 
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
-    data_cfg = OmegaConf.structured(CsvDataConfig(path=str(path), date_column="date", **data))
+    data_cfg = OmegaConf.structured(data_config("csv", path=str(path), date_column="date", **data))
     data_cfg.split = OmegaConf.structured(split)
-    return prepare_data(data_cfg, OmegaConf.structured(WindowConfig(input_width=4)))
+    return prepare_data(data_cfg, OmegaConf.structured(window_config(input_width=4)))
 
 
 @pytest.mark.parametrize("protocol, ddof", [("tutorial", 1), ("ltsf", 0)])
 def test_standard_scaler_uses_the_protocols_deviation_and_records_it(tmp_path, protocol, ddof):
     frame = make_frame(200)
-    prepared = _prepared_csv(tmp_path, frame, SplitConfig(protocol=protocol), target="target")
+    prepared = _prepared_csv(tmp_path, frame, split_config(protocol=protocol), target="target")
     train = frame[["target", "load", "temp"]].to_numpy()[:140]
     np.testing.assert_allclose(prepared.scaler.scale, train.std(axis=0, ddof=ddof))
     assert prepared.record()["scaler"] == {"kind": "standard", "ddof": ddof}
@@ -227,10 +225,10 @@ def test_standard_scaler_uses_the_protocols_deviation_and_records_it(tmp_path, p
 
 
 def test_target_all_makes_every_column_but_the_date_a_target_and_an_input(tmp_path):
-    prepared = _prepared_csv(tmp_path, make_frame(100), SplitConfig(protocol="ltsf"), target="all")
+    prepared = _prepared_csv(tmp_path, make_frame(100), split_config(protocol="ltsf"), target="all")
     assert prepared.spec.label_columns == prepared.spec.input_columns == ("load", "temp", "target")
     with pytest.raises(ForecastError, match="data.features must be null with data.target=all"):
-        CsvDataConfig(path="x.csv", target="all", features=["load"])
+        data_config("csv", path="x.csv", target="all", features=["load"])
 
 
 def _with_a_repeated_hour(rows=60):

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
+from forecast_cli.data.loaders.csv_file import load_csv
 from forecast_cli.errors import ForecastError
 
-from helpers import make_frame
+from helpers import data_config, make_frame
 
 
 def load(path, **keys):
-    cfg = CsvDataConfig(path=str(path), target="target", **{"date_column": "date", **keys})
+    cfg = data_config("csv", path=str(path), target="target", **{"date_column": "date", **keys})
     return load_csv(cfg, window_rows=13)
 
 

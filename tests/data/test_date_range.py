@@ -5,11 +5,11 @@ Parquet, panel and .tsf loaders, and a forecast whose timestamps would leave it 
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import finished_outputs, make_frame, only_run, run_forecast
+from helpers import data_config, finished_outputs, make_frame, only_run, run_forecast
 
-from forecast_cli.data.loaders.csv_file import CsvDataConfig, load_csv
-from forecast_cli.data.loaders.panel import PanelFileConfig, load_panel
-from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
+from forecast_cli.data.loaders.csv_file import load_csv
+from forecast_cli.data.loaders.panel import load_panel
+from forecast_cli.data.loaders.tsf import load_tsf
 from forecast_cli.data.timestamps import future_timestamps
 from forecast_cli.errors import ForecastError
 
@@ -21,7 +21,7 @@ def test_a_csv_date_after_2262_is_refused_naming_its_row(tmp_path):
     pd.DataFrame({"date": LATE, "y": [1.0, 2.0, 3.0, 4.0]}).to_csv(tmp_path / "late.csv", index=False)
 
     with pytest.raises(ForecastError, match=rf"data.date_column 'date' at data row 2 is 2262-04-12 00:00:00, the first of 2 dates {RANGE}"):
-        load_csv(CsvDataConfig(path=str(tmp_path / "late.csv"), target="y", date_column="date"), window_rows=2)
+        load_csv(data_config("csv", path=str(tmp_path / "late.csv"), target="y", date_column="date"), window_rows=2)
 
 
 def test_a_parquet_timestamp_in_seconds_before_1677_is_refused(tmp_path):
@@ -29,14 +29,14 @@ def test_a_parquet_timestamp_in_seconds_before_1677_is_refused(tmp_path):
     pd.DataFrame({"date": dates, "y": [1.0, 2.0, 3.0]}).to_parquet(tmp_path / "early.parquet")
 
     with pytest.raises(ForecastError, match=rf"at data row 0 is 1600-01-01 00:00:00, the first of 1 dates {RANGE}"):
-        load_csv(CsvDataConfig(path=str(tmp_path / "early.parquet"), target="y", date_column="date"), window_rows=2)
+        load_csv(data_config("csv", path=str(tmp_path / "early.parquet"), target="y", date_column="date"), window_rows=2)
 
 
 def test_a_panel_date_after_2262_is_refused(tmp_path):
     pd.DataFrame({"id": ["a"] * 4, "date": LATE, "y": [1.0, 2.0, 3.0, 4.0]}).to_csv(tmp_path / "panel.csv", index=False)
 
     with pytest.raises(ForecastError, match=rf"at data row 2 is 2262-04-12 00:00:00, the first of 2 dates {RANGE}"):
-        load_panel(PanelFileConfig(path=str(tmp_path / "panel.csv"), target="y", id_column="id", date_column="date"), 2)
+        load_panel(data_config("panel", path=str(tmp_path / "panel.csv"), target="y", id_column="id", date_column="date"), 2)
 
 
 def test_a_tsf_series_stepping_past_2262_is_refused_naming_its_line_and_value(tmp_path):
@@ -45,13 +45,13 @@ def test_a_tsf_series_stepping_past_2262_is_refused_naming_its_line_and_value(tm
     (tmp_path / "late.tsf").write_text(f"{header}@horizon 2\n@data\nT1:2250-01-01 00-00-00:{values}\n")
 
     with pytest.raises(ForecastError, match=rf"late.tsf line 7: the date of value 14 of series 'T1' is 2263-01-01 00:00:00, the first of 2 dates {RANGE}"):
-        load_tsf(TsfDataConfig(path=str(tmp_path / "late.tsf")), window_rows=2)
+        load_tsf(data_config("tsf", path=str(tmp_path / "late.tsf")), window_rows=2)
 
 
 def test_dates_inside_the_range_read_as_written(tmp_path):
     pd.DataFrame({"date": LATE[:2], "y": [1.0, 2.0]}).to_csv(tmp_path / "edge.csv", index=False)
 
-    series = load_csv(CsvDataConfig(path=str(tmp_path / "edge.csv"), target="y", date_column="date"), window_rows=2)
+    series = load_csv(data_config("csv", path=str(tmp_path / "edge.csv"), target="y", date_column="date"), window_rows=2)
 
     assert series.timestamps[0].dtype == np.dtype("datetime64[ns]")
     assert list(series.timestamps[0]) == [np.datetime64("2262-04-10", "ns"), np.datetime64("2262-04-11", "ns")]

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecast_cli.data.loaders.jena import JenaDataConfig, load_jena
+from forecast_cli.data.loaders.jena import load_jena
 from forecast_cli.errors import ForecastError
 
-from helpers import JENA_COLUMNS, jena_raw_frame
+from helpers import JENA_COLUMNS, data_config, jena_raw_frame
 
 
 def expected_features(raw):
@@ -65,18 +65,18 @@ def server(zip_bytes):
 
 def test_download_verifies_caches_and_preprocesses(server, zip_bytes, tmp_path):
     cache = tmp_path / "cache"
-    cfg = JenaDataConfig(url=f"{server}/good.zip", sha256=hashlib.sha256(zip_bytes).hexdigest(), cache_dir=str(cache))
+    cfg = data_config("jena", url=f"{server}/good.zip", sha256=hashlib.sha256(zip_bytes).hexdigest(), cache_dir=str(cache))
     data = load_jena(cfg, window_rows=2)
     assert [p.name for p in cache.iterdir()] == ["good.zip"]
     assert len(data.columns) == 19 and data.columns[-4:] == ["Day sin", "Day cos", "Year sin", "Year cos"]
     np.testing.assert_allclose(data.segments[0], expected_features(jena_raw_frame()), rtol=1e-9, atol=1e-9)
-    offline = JenaDataConfig(url="http://127.0.0.1:9/good.zip", sha256=cfg.sha256, cache_dir=str(cache))
+    offline = data_config("jena", url="http://127.0.0.1:9/good.zip", sha256=cfg.sha256, cache_dir=str(cache))
     np.testing.assert_array_equal(load_jena(offline, 2).segments[0], data.segments[0])  # served from the cache
 
 
 def test_wrong_checksum_leaves_nothing_in_the_cache(server, tmp_path):
     cache = tmp_path / "cache"
-    cfg = JenaDataConfig(url=f"{server}/good.zip", sha256="0" * 64, cache_dir=str(cache))
+    cfg = data_config("jena", url=f"{server}/good.zip", sha256="0" * 64, cache_dir=str(cache))
     with pytest.raises(ForecastError, match="not the pinned"):
         load_jena(cfg, 2)
     assert list(cache.iterdir()) == []
@@ -85,12 +85,12 @@ def test_wrong_checksum_leaves_nothing_in_the_cache(server, tmp_path):
 def test_truncated_transfer_leaves_nothing_in_the_cache(server, tmp_path):
     cache = tmp_path / "cache"
     with pytest.raises(ForecastError, match="cut short"):
-        load_jena(JenaDataConfig(url=f"{server}/truncated.zip", cache_dir=str(cache)), 2)
+        load_jena(data_config("jena", url=f"{server}/truncated.zip", cache_dir=str(cache)), 2)
     assert list(cache.iterdir()) == []
 
 
 def test_offline_without_cache_names_data_path(tmp_path):
-    cfg = JenaDataConfig(url="http://127.0.0.1:9/jena.zip", cache_dir=str(tmp_path / "cache"))
+    cfg = data_config("jena", url="http://127.0.0.1:9/jena.zip", cache_dir=str(tmp_path / "cache"))
     with pytest.raises(ForecastError, match="data.path=") as error:
         load_jena(cfg, 2)
     assert "\n" not in str(error.value)
@@ -100,7 +100,7 @@ def test_raw_csv_and_hourly_csv_give_the_same_features(tmp_path):
     raw = jena_raw_frame()
     raw.to_csv(tmp_path / "raw.csv", index=False)
     raw.iloc[5::6].to_csv(tmp_path / "hourly.csv", index=False)
-    from_raw = load_jena(JenaDataConfig(path=str(tmp_path / "raw.csv")), 2).segments[0]
-    from_hourly = load_jena(JenaDataConfig(path=str(tmp_path / "hourly.csv")), 2).segments[0]
+    from_raw = load_jena(data_config("jena", path=str(tmp_path / "raw.csv")), 2).segments[0]
+    from_hourly = load_jena(data_config("jena", path=str(tmp_path / "hourly.csv")), 2).segments[0]
     np.testing.assert_array_equal(from_raw, from_hourly)
     assert len(from_raw) == 10

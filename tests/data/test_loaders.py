@@ -5,13 +5,14 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.data.loaders.airline import AirlineDataConfig, load_airline
-from forecast_cli.data.loaders.covid import CovidDataConfig, load_covid
-from forecast_cli.data.loaders.ett import ETTDataConfig, load_ett
-from forecast_cli.data.loaders.sincos import SinCosDataConfig, load_sincos
+from forecast_cli.data.loaders.airline import load_airline
+from forecast_cli.data.loaders.covid import load_covid
+from forecast_cli.data.loaders.ett import load_ett
+from forecast_cli.data.loaders.sincos import load_sincos
 from forecast_cli.data.prepare import prepare_data
-from forecast_cli.data.window import WindowConfig
 from forecast_cli.errors import ForecastError
+
+from helpers import data_config, window_config
 
 
 def compose_data(name, **overrides):
@@ -25,10 +26,10 @@ def compose_data(name, **overrides):
 
 
 def test_sincos_inputs_sin_targets_cos_at_the_same_step():
-    data = load_sincos(SinCosDataConfig(rows=300), 20)
+    data = load_sincos(data_config("sincos", rows=300), 20)
     x = np.arange(300) / (10 * np.pi)
     np.testing.assert_allclose(data.segments[0], np.column_stack([np.sin(x), np.cos(x)]))
-    window = OmegaConf.structured(WindowConfig(20, 20, 0, label_columns=["cos"], input_columns=["sin"]))
+    window = OmegaConf.structured(window_config(20, 20, 0, label_columns=["cos"], input_columns=["sin"]))
     prepared = prepare_data(compose_data("sincos", **{"data.rows": 300}), window)
     split = prepared.splits["train"]
     start = split.starts[3]
@@ -37,9 +38,9 @@ def test_sincos_inputs_sin_targets_cos_at_the_same_step():
 
 
 def test_airline_test_split_is_the_last_12_months_and_minmax_is_fit_on_train():
-    data = load_airline(AirlineDataConfig(), 24)
+    data = load_airline(data_config("airline"), 24)
     assert data.segments[0].shape == (144, 1) and data.segments[0][0, 0] == 112 and data.segments[0][-1, 0] == 432
-    window = OmegaConf.structured(WindowConfig(12, 12, 12))
+    window = OmegaConf.structured(window_config(12, 12, 12))
     prepared = prepare_data(compose_data("airline"), window)
     train = data.segments[0][:120, 0]
     low, high = train.min(), train.max()
@@ -57,9 +58,9 @@ def test_covid_is_differenced_from_the_tab_separated_file(tmp_path):
     frame = pd.DataFrame(cumulative, columns=["confirmed_num", "cured_num", "dead_num"])
     frame.insert(0, "date", pd.date_range("2020-01-24", periods=31).strftime("%Y-%m-%d"))
     frame.to_csv(path, sep="\t", index=False)
-    data = load_covid(CovidDataConfig(path=str(path)), 9)
+    data = load_covid(data_config("covid", path=str(path)), 9)
     np.testing.assert_array_equal(data.segments[0], np.diff(cumulative, axis=0))
-    shipped = load_covid(CovidDataConfig(), 9)
+    shipped = load_covid(data_config("covid"), 9)
     assert shipped.segments[0].shape == (46, 3) and (shipped.segments[0] >= 0).all()
 
 
@@ -67,7 +68,7 @@ def test_covid_refuses_a_comma_separated_file(tmp_path):
     path = tmp_path / "covid.csv"
     path.write_text("date,confirmed_num,cured_num,dead_num\n2020-01-24,1,2,3\n")
     with pytest.raises(ForecastError, match="tab-separated"):
-        load_covid(CovidDataConfig(path=str(path)), 9)
+        load_covid(data_config("covid", path=str(path)), 9)
 
 
 def test_ett_reads_a_local_file_with_all_columns_as_targets(tmp_path):
@@ -75,12 +76,12 @@ def test_ett_reads_a_local_file_with_all_columns_as_targets(tmp_path):
     frame = pd.DataFrame(np.arange(40 * 7, dtype=float).reshape(40, 7), columns=["HUFL", "HULL", "MUFL", "MULL", "LUFL", "LULL", "OT"])
     frame.insert(0, "date", pd.date_range("2016-07-01", periods=40, freq="h").strftime("%Y-%m-%d %H:%M:%S"))
     frame.to_csv(path, index=False)
-    data = load_ett(ETTDataConfig(path=str(path)), 4)
+    data = load_ett(data_config("ett", path=str(path)), 4)
     assert data.targets == data.columns == list(frame.columns[1:])
     np.testing.assert_array_equal(data.segments[0], frame.iloc[:, 1:].to_numpy())
 
 
 def test_ett_offline_without_cache_names_data_path(tmp_path):
-    cfg = ETTDataConfig(base_url="http://127.0.0.1:9", cache_dir=str(tmp_path))
+    cfg = data_config("ett", base_url="http://127.0.0.1:9", cache_dir=str(tmp_path))
     with pytest.raises(ForecastError, match="data.path="):
         load_ett(cfg, 4)

@@ -8,15 +8,17 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_module
 
-from forecast_cli.data.loaders.panel import PanelFileConfig, load_panel
-from forecast_cli.data.loaders.tsf import TsfDataConfig, load_tsf
+from forecast_cli.data.loaders.panel import load_panel
+from forecast_cli.data.loaders.tsf import load_tsf
 from forecast_cli.data.prepare import prepare_data
 from forecast_cli.data.scaling import Scaler, fit_scaler, fit_series_scaler
-from forecast_cli.data.split import SplitConfig, competition_ranges, split_ranges
+from forecast_cli.data.split import competition_ranges, split_ranges
 from forecast_cli.errors import ForecastError
 from forecast_cli.evaluation.by_series import SeriesScores, aggregate, owa, score_series
 from forecast_cli.evaluation.point import smape_terms
 from forecast_cli.evaluation.seasonal import mase_scale, naive_source_rows, seasonal_naive
+
+from helpers import data_config, split_config
 
 HEADER = """# a comment line\r
 @relation Test\r
@@ -50,16 +52,16 @@ def compose_data(*overrides):
 
 def test_tsf_reader_missing_values_unequal_lengths_dates_horizon_and_season(tmp_path):
     path = write(tmp_path, HEADER + SERIES)
-    data = load_tsf(TsfDataConfig(path=str(path), missing="interpolate"), 1)
+    data = load_tsf(data_config("tsf", path=str(path), missing="interpolate"), 1)
     assert data.ids == ["S1", "S2", "S3", "S4"] and [len(s) for s in data.segments] == [12, 10, 5, 4]
     np.testing.assert_array_equal(data.segments[0][:, 0], np.arange(1, 13))  # '?' between 2 and 4 -> 3
     assert (data.horizon, data.season, data.frequency, data.columns) == (2, 4, "3MS", ["value"])
     assert list(pd.DatetimeIndex(data.timestamps[1][:3]).strftime("%Y-%m-%d")) == ["2001-04-01", "2001-07-01", "2001-10-01"]
-    dropped = load_tsf(TsfDataConfig(path=str(path), missing="drop"), 1)
+    dropped = load_tsf(data_config("tsf", path=str(path), missing="drop"), 1)
     assert len(dropped.segments[0]) == 11 and pd.Timestamp(dropped.timestamps[0][2]) == pd.Timestamp("2000-10-01")
     with pytest.raises(ForecastError, match=r"1 missing values \('\?'\), first in series 'S1' \(line 10\): set data.missing="):
-        load_tsf(TsfDataConfig(path=str(path)), 1)
-    assert load_tsf(TsfDataConfig(path=str(path), missing="ffill", horizon=3), 1).horizon == 3  # data.horizon wins
+        load_tsf(data_config("tsf", path=str(path)), 1)
+    assert load_tsf(data_config("tsf", path=str(path), missing="ffill", horizon=3), 1).horizon == 3  # data.horizon wins
 
 
 BAD_TSF = {
@@ -82,7 +84,7 @@ BAD_TSF = {
 def test_malformed_tsf_files_are_refused_naming_the_line(tmp_path, case):
     text, message = BAD_TSF[case]
     with pytest.raises(ForecastError, match=message):
-        load_tsf(TsfDataConfig(path=str(write(tmp_path, text)), missing="interpolate"), 1)
+        load_tsf(data_config("tsf", path=str(write(tmp_path, text)), missing="interpolate"), 1)
 
 
 def long_table(tmp_path, rows=None):
@@ -105,7 +107,7 @@ def long_table(tmp_path, rows=None):
 
 
 def test_long_table_groups_series_in_order_of_appearance_with_their_dates(tmp_path):
-    cfg = PanelFileConfig(path=str(long_table(tmp_path)), id_column="store_item", date_column="date", target="units",
+    cfg = data_config("panel", path=str(long_table(tmp_path)), id_column="store_item", date_column="date", target="units",
                           features=["promo"], static=["region"])
     data = load_panel(cfg, 1)
     assert data.ids == ["b", "a", "c"] and data.columns == ["units", "promo"]
@@ -136,7 +138,7 @@ BAD_TABLES = {
 @pytest.mark.parametrize("case", list(BAD_TABLES))
 def test_bad_long_tables_are_refused_in_one_line(tmp_path, case):
     rows, keys, message = BAD_TABLES[case]
-    cfg = PanelFileConfig(**{"path": str(long_table(tmp_path, rows)), "id_column": "store_item", "date_column": "date",
+    cfg = data_config("panel", **{"path": str(long_table(tmp_path, rows)), "id_column": "store_item", "date_column": "date",
                              "target": "units", **keys})
     with pytest.raises(ForecastError, match=message):
         load_panel(cfg, 1)
@@ -144,14 +146,14 @@ def test_bad_long_tables_are_refused_in_one_line(tmp_path, case):
 
 def test_sort_orders_each_series_by_date(tmp_path):
     rows = [("a", "2020-01-02", 2.0, 0.0, "s"), ("a", "2020-01-01", 1.0, 0.0, "s")]
-    cfg = PanelFileConfig(path=str(long_table(tmp_path, rows)), id_column="store_item", date_column="date", target="units", sort=True)
+    cfg = data_config("panel", path=str(long_table(tmp_path, rows)), id_column="store_item", date_column="date", target="units", sort=True)
     np.testing.assert_array_equal(load_panel(cfg, 1).segments[0][:, 0], [1.0, 2.0])
 
 
 def test_competition_split_boundaries():
     # the last horizon rows test, the horizon before validation, both leading by the lookback
     assert competition_ranges(12, 2, 4) == {"train": (0, 8), "val": (4, 10), "test": (6, 12)}
-    assert split_ranges(20, SplitConfig(protocol="competition"), 5, horizon=3) == {
+    assert split_ranges(20, split_config(protocol="competition"), 5, horizon=3) == {
         "train": (0, 14), "val": (9, 17), "test": (12, 20),
     }
     assert competition_ranges(3, 2, 4) == {"train": (0, 0), "val": (0, 1), "test": (0, 3)}  # too short: no training rows

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from forecast_cli.data.pipeline import make_dataset
-from forecast_cli.data.window import WindowConfig, resolve_window, window_starts
+from forecast_cli.data.window import resolve_window, window_starts
+
+from helpers import window_config
 
 
 def naive_windows(values, input_width, label_width, shift, label_idx):
@@ -21,7 +23,7 @@ def naive_windows(values, input_width, label_width, shift, label_idx):
 @pytest.mark.parametrize("input_width, label_width, shift", [(6, 1, 1), (24, 1, 24), (24, 24, 1), (3, 2, 4)])
 def test_windows_match_the_tutorial(input_width, label_width, shift):
     values = np.arange(60 * 3, dtype=np.float32).reshape(60, 3)
-    spec = resolve_window(WindowConfig(input_width, label_width, shift, ["c"]), ["a", "b", "c"], ["c"])
+    spec = resolve_window(window_config(input_width, label_width, shift, ["c"]), ["a", "b", "c"], ["c"])
     starts = window_starts([60], spec.total_width)
     batches = list(make_dataset(values, starts, spec, batch_size=7, shuffle=False, seed=0))
     inputs = np.concatenate([b[0].numpy() for b in batches])
@@ -39,7 +41,7 @@ def test_windows_never_cross_series_boundaries():
 
 def test_only_training_windows_are_shuffled_and_none_is_lost():
     values = np.arange(100, dtype=np.float32)[:, None]
-    spec = resolve_window(WindowConfig(4, 1, 1), ["x"], ["x"])
+    spec = resolve_window(window_config(4, 1, 1), ["x"], ["x"])
     starts = window_starts([100], spec.total_width)
     ordered = np.concatenate([b[0].numpy()[:, 0, 0] for b in make_dataset(values, starts, spec, 8, False, 0)])
     shuffled = np.concatenate([b[0].numpy()[:, 0, 0] for b in make_dataset(values, starts, spec, 8, True, 0)])
@@ -49,7 +51,7 @@ def test_only_training_windows_are_shuffled_and_none_is_lost():
 
 
 def test_input_columns_subset_and_label_positions():
-    spec = resolve_window(WindowConfig(4, 2, 2, label_columns=["b"], input_columns=["c", "b"]), ["a", "b", "c"], ["a"])
+    spec = resolve_window(window_config(4, 2, 2, label_columns=["b"], input_columns=["c", "b"]), ["a", "b", "c"], ["a"])
     assert spec.input_indices == [2, 1] and spec.label_indices == [1]
     assert spec.label_positions_in_inputs == [1]
     values = np.arange(30, dtype=np.float32).reshape(10, 3)
@@ -63,7 +65,7 @@ def test_steps_ahead_matches_hands_on_mls_sequence_targets():
     n_steps, ahead = 50, 10
     series = np.random.default_rng(0).standard_normal((3, n_steps + ahead)).astype(np.float32)
     expected = np.stack([series[:, k : k + n_steps] for k in range(1, ahead + 1)], axis=-1)
-    spec = resolve_window(WindowConfig(n_steps, n_steps, 1, steps_ahead=ahead), ["x"], ["x"])
+    spec = resolve_window(window_config(n_steps, n_steps, 1, steps_ahead=ahead), ["x"], ["x"])
     assert spec.total_width == n_steps + ahead
     values = series.reshape(-1, 1)
     starts = window_starts([n_steps + ahead] * 3, spec.total_width)

@@ -8,14 +8,15 @@ import pytest
 from forecast_cli.data.loaders.jena import calendar_features
 from forecast_cli.data.scaling import fit_scaler
 from forecast_cli.data.timestamps import future_timestamps, infer_frequency
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.forecaster.engine import forecast_windows
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
 from forecast_cli.forecaster.future import forecast_origins, predict_series
 from forecast_cli.forecaster.plan import ForecastPlan
 from forecast_cli.models import build_model
-from forecast_cli.models.linear import LinearConfig
+
+from helpers import model_node, window_config
 
 
 def linear_model(spec, seed=0):
@@ -23,7 +24,7 @@ def linear_model(spec, seed=0):
     import keras
 
     keras.utils.set_random_seed(seed)
-    model = build_model(LinearConfig(), spec)
+    model = build_model(model_node("linear"), spec)
     kernel, bias = model.get_layer("head").get_weights()
     return model, kernel, bias
 
@@ -50,7 +51,7 @@ def predict_future(forward, scaler, plan, history, horizon, time_features=None):
 
 
 def test_a_recursive_forecast_of_a_linear_model_is_the_hand_computed_recursion():
-    spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y"], ["y"])
+    spec = resolve_window(window_config(input_width=4, label_width=1, shift=1), ["y"], ["y"])
     model, kernel, bias = linear_model(spec)
     history = hourly_history(["y"])
     scaler = fit_scaler("standard", history.segments[0], ["y"], [0.0, 1.0])
@@ -70,7 +71,7 @@ def test_a_recursive_forecast_of_a_linear_model_is_the_hand_computed_recursion()
 
 
 def test_a_horizon_within_the_direct_steps_is_the_first_steps_of_one_call():
-    spec = resolve_window(WindowConfig(input_width=6, label_width=4, shift=4), ["a", "b"], ["a", "b"])
+    spec = resolve_window(window_config(input_width=6, label_width=4, shift=4), ["a", "b"], ["a", "b"])
     model, _, _ = linear_model(spec)
     history = hourly_history(["a", "b"])
     scaler = fit_scaler("standard", history.segments[0], ["a", "b"], [0.0, 1.0])
@@ -82,7 +83,7 @@ def test_a_horizon_within_the_direct_steps_is_the_first_steps_of_one_call():
 
 def test_calendar_columns_are_computed_for_the_future_timestamps_of_a_recursion():
     columns = ["T", "Day sin", "Day cos"]
-    spec = resolve_window(WindowConfig(input_width=3, label_width=1, shift=1), columns, ["T"])
+    spec = resolve_window(window_config(input_width=3, label_width=1, shift=1), columns, ["T"])
     model, kernel, bias = linear_model(spec, seed=3)
     history = hourly_history(columns)
     day = calendar_features(history.timestamps[0])
@@ -105,7 +106,7 @@ def test_calendar_columns_are_computed_for_the_future_timestamps_of_a_recursion(
 
 
 def test_a_recursion_that_needs_an_unknown_future_input_is_refused_naming_it():
-    spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y", "price"], ["y"])
+    spec = resolve_window(window_config(input_width=4, label_width=1, shift=1), ["y", "price"], ["y"])
     plan = ForecastPlan(spec)
     assert plan.check_horizon(1) is False
     with pytest.raises(ForecastError, match="horizon=3 needs a recursive forecast .* 'price' are neither forecast"):
@@ -114,7 +115,7 @@ def test_a_recursion_that_needs_an_unknown_future_input_is_refused_naming_it():
 
 def test_steps_ahead_forecasts_read_the_last_label_steps_values():
     """Hands-On ML's sequence-to-sequence target: every label step holds the next N values."""
-    spec = resolve_window(WindowConfig(input_width=5, label_width=5, shift=1, steps_ahead=3), ["y"], ["y"])
+    spec = resolve_window(window_config(input_width=5, label_width=5, shift=1, steps_ahead=3), ["y"], ["y"])
     plan = ForecastPlan(spec)
     outputs = np.arange(2 * 5 * 3, dtype=np.float32).reshape(2, 5, 3)  # [batch, label_width, 3 steps x 1 label]
     assert plan.direct_steps == 3
@@ -127,9 +128,9 @@ def test_steps_ahead_forecasts_read_the_last_label_steps_values():
 @pytest.mark.parametrize(
     "window, message",
     [
-        (WindowConfig(input_width=20, label_width=20, shift=0), "window.shift=0"),
-        (WindowConfig(input_width=24, label_width=1, shift=5), r"window.shift \(5\) > window.label_width \(1\)"),
-        (WindowConfig(input_width=5, label_width=5, shift=2, steps_ahead=3), "needs window.shift=1"),
+        (window_config(input_width=20, label_width=20, shift=0), "window.shift=0"),
+        (window_config(input_width=24, label_width=1, shift=5), r"window.shift \(5\) > window.label_width \(1\)"),
+        (window_config(input_width=5, label_width=5, shift=2, steps_ahead=3), "needs window.shift=1"),
     ],
 )
 def test_windows_without_a_next_step_forecast_are_refused(window, message):
@@ -187,7 +188,7 @@ def test_a_forecast_refuses_timestamps_that_do_not_increase():
 
 
 def test_a_missing_value_in_the_rows_a_forecast_starts_from_is_refused():
-    spec = resolve_window(WindowConfig(input_width=4, label_width=1, shift=1), ["y"], ["y"])
+    spec = resolve_window(window_config(input_width=4, label_width=1, shift=1), ["y"], ["y"])
     model, _, _ = linear_model(spec)
     history = hourly_history(["y"])
     scaler = fit_scaler("standard", history.segments[0], ["y"], [0.0, 1.0])

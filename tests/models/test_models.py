@@ -5,16 +5,18 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
 from forecast_cli.run.model_files import load_model
 
-SPEC = resolve_window(WindowConfig(6, 3, 3, label_columns=["b", "a"]), ["a", "b", "c"], ["a"])
+from helpers import model_node, window_config
+
+SPEC = resolve_window(window_config(6, 3, 3, label_columns=["b", "a"]), ["a", "b", "c"], ["a"])
 # ar_lstm feeds predictions back as inputs: its labels are every input column
-SPEC_ALL_LABELS = resolve_window(WindowConfig(6, 3, 3), ["a", "b", "c"], ["a", "b", "c"])
+SPEC_ALL_LABELS = resolve_window(window_config(6, 3, 3), ["a", "b", "c"], ["a", "b", "c"])
 # Hands-On ML seq-to-seq: a forecast of the next 2 steps at each of the 6 input steps
-SPEC_SEQUENCE = resolve_window(WindowConfig(6, 6, 1, label_columns=["b", "a"], steps_ahead=2), ["a", "b", "c"], ["a"])
+SPEC_SEQUENCE = resolve_window(window_config(6, 6, 1, label_columns=["b", "a"], steps_ahead=2), ["a", "b", "c"], ["a"])
 RECURRENT = ["simple_rnn", "lstm", "gru", "layernorm_rnn", "deep_rnn"]
 # sizes that fit SPEC's 6-step window (tests/models/test_models_long_horizon.py tests these models further)
 FITS_SIX_STEPS = {
@@ -27,7 +29,7 @@ FITS_SIX_STEPS = {
 
 
 def model_config(name, **overrides):
-    return OmegaConf.merge(OmegaConf.structured(MODELS.get(name).schema), overrides)
+    return OmegaConf.merge(model_node(name), overrides)
 
 
 def inputs(seed=0, steps=6):

@@ -9,9 +9,9 @@ import tensorflow as tf
 from omegaconf import OmegaConf
 
 from forecast_cli.commands.train import validate_config
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
-from forecast_cli.models import MODELS, build_model
+from forecast_cli.models import build_model
 from forecast_cli.models.layers import (
     MovingAverage,
     Patching,
@@ -21,7 +21,7 @@ from forecast_cli.models.layers import (
     patch_count,
 )
 
-from helpers import compose_train, make_frame, run_forecast
+from helpers import compose_train, make_frame, model_node, run_forecast, window_config
 
 # tiny sizes that fit a 16-step window
 TINY = {
@@ -36,15 +36,15 @@ TINY = {
 NEW_MODELS = list(TINY)
 # labels a reordered subset of the inputs; every input a label; one channel forecasting 2 steps ahead per label step
 SPECS = {
-    "subset": resolve_window(WindowConfig(16, 4, 4, label_columns=["c", "a"]), ["a", "b", "c"], ["a"]),
-    "all": resolve_window(WindowConfig(24, 8, 8), ["a", "b"], ["a", "b"]),
-    "steps_ahead": resolve_window(WindowConfig(16, 6, 6, steps_ahead=2), ["a"], ["a"]),
+    "subset": resolve_window(window_config(16, 4, 4, label_columns=["c", "a"]), ["a", "b", "c"], ["a"]),
+    "all": resolve_window(window_config(24, 8, 8), ["a", "b"], ["a", "b"]),
+    "steps_ahead": resolve_window(window_config(16, 6, 6, steps_ahead=2), ["a"], ["a"]),
 }
 SPEC = SPECS["subset"]
 
 
 def model_config(name, **overrides):
-    return OmegaConf.merge(OmegaConf.structured(MODELS.get(name).schema), {**TINY.get(name, {}), **overrides})
+    return OmegaConf.merge(model_node(name), {**TINY.get(name, {}), **overrides})
 
 
 def series(batch, spec, seed=0):
@@ -287,7 +287,7 @@ def test_settings_that_do_not_fit_the_window_are_refused_when_the_model_is_built
 
 
 def test_a_label_that_is_not_an_input_is_refused_with_one_line():
-    spec = resolve_window(WindowConfig(16, 4, 4, label_columns=["c"], input_columns=["a", "b"]), ["a", "b", "c"], ["c"])
+    spec = resolve_window(window_config(16, 4, 4, label_columns=["c"], input_columns=["a", "b"]), ["a", "b", "c"], ["c"])
     with pytest.raises(ForecastError, match=r"model=tsmixer needs the label columns among the inputs, but \['c'\]"):
         build_model(model_config("tsmixer"), spec)
     with pytest.raises(ForecastError, match=r"model.revin=true .* \['c'\] are not in window.input_columns") as info:

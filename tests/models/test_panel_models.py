@@ -6,20 +6,22 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.evaluation.seasonal import seasonal_naive
-from forecast_cli.models import MODELS, build_model
+from forecast_cli.models import build_model
 from forecast_cli.models.layers import BasisExpansion
 from forecast_cli.models.layers.nbeats import harmonic_frequencies, trend_basis
 
-SPEC = resolve_window(WindowConfig(16, 4, 4, label_columns=["b"]), ["a", "b"], ["b"])  # 2 channels, label b
+from helpers import model_node, window_config
+
+SPEC = resolve_window(window_config(16, 4, 4, label_columns=["b"]), ["a", "b"], ["b"])  # 2 channels, label b
 TINY = {"stacks": 3, "units": 16, "trend_units": 8, "seasonality_units": 16, "layers": 2, "revin": False}
 
 
 def config(name="nbeats", **overrides):
     base = TINY if name == "nbeats" else {}
-    return OmegaConf.merge(OmegaConf.structured(MODELS.get(name).schema), {**base, **overrides})
+    return OmegaConf.merge(model_node(name), {**base, **overrides})
 
 
 def inputs(batch=5, spec=SPEC, seed=0):
@@ -41,14 +43,14 @@ def test_nbeats_shapes_and_exact_save_load(tmp_path, kind):
 def test_nbeats_forecasts_each_channel_with_the_same_weights():
     model = build_model(config(), SPEC)
     x = inputs()
-    only_b = resolve_window(WindowConfig(16, 4, 4), ["b"], ["b"])
+    only_b = resolve_window(window_config(16, 4, 4), ["b"], ["b"])
     reference = build_model(config(), only_b)
     reference.set_weights(model.get_weights())  # same layers, one channel: same forecast of b
     np.testing.assert_allclose(reference(x[:, :, 1:]), model(x), rtol=1e-5, atol=1e-6)
 
 
 def test_nbeats_doubly_residual_sum_of_block_forecasts():
-    model = build_model(config(stacks=2), resolve_window(WindowConfig(8, 3, 3), ["a"], ["a"]))
+    model = build_model(config(stacks=2), resolve_window(window_config(8, 3, 3), ["a"], ["a"]))
     x = np.random.default_rng(1).standard_normal((4, 8, 1)).astype("float32")
     parts = keras.Model(model.inputs, [model.get_layer(f"stack{s}_block1_forecast").output for s in (1, 2)]
                         + [model.get_layer("stack1_block1_residual").output, model.get_layer("stack1_block1_backcast").output])
@@ -84,7 +86,7 @@ def test_nbeats_config_is_checked():
 
 
 def test_seasonal_naive_model_matches_numpy_and_takes_the_datas_season(tmp_path):
-    spec = resolve_window(WindowConfig(8, 6, 6), ["value"], ["value"])
+    spec = resolve_window(window_config(8, 6, 6), ["value"], ["value"])
     model = build_model(config("seasonal_naive"), spec, season=4)
     x = np.arange(2 * 8, dtype="float32").reshape(2, 8, 1)
     expected = np.stack([seasonal_naive(row[:, 0], 6, 4) for row in x])[:, :, None]

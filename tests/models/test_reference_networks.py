@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from forecast_cli.data.window import WindowConfig, resolve_window
-from forecast_cli.models import MODELS, build_model
+from forecast_cli.data.window import resolve_window
+from forecast_cli.models import build_model
 from forecast_cli.models.layers import RevINNormalization, TransformerEncoderLayer, patch_count
 from forecast_cli.models.layers.transformer import sinusoidal_table
 
-from helpers import FIXTURES
+from helpers import FIXTURES, model_node, window_config
 
 REFERENCE = FIXTURES / "reference"
 TSLIB = {  # TSLib's network, as the ETT experiments set it
@@ -43,8 +43,8 @@ def load(name):
 
 def our_model(x, y, settings, name="patchtst", **options):
     columns = [f"c{i}" for i in range(x.shape[2])]
-    spec = resolve_window(WindowConfig(x.shape[1], y.shape[1], y.shape[1]), columns, columns)
-    schema = OmegaConf.structured(MODELS.get(name).schema)
+    spec = resolve_window(window_config(x.shape[1], y.shape[1], y.shape[1]), columns, columns)
+    schema = model_node(name)
     model = build_model(OmegaConf.merge(schema, {**settings, **options}), spec)
     layers = {layer.name: layer for layer in model._flatten_layers(include_self=False, recursive=True)}
     return model, layers

@@ -13,13 +13,13 @@ import pytest
 from omegaconf import OmegaConf
 
 from forecast_cli.data.series_index import SERIES_INDEX_COLUMN, append_series_index, with_series_index
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import MODELS, build_model
 
-from helpers import run_forecast
+from helpers import model_node, run_forecast, window_config
 
-SPEC = with_series_index(resolve_window(WindowConfig(6, 3, 3, label_columns=["b"]), ["a", "b"], ["b"]))
+SPEC = with_series_index(resolve_window(window_config(6, 3, 3, label_columns=["b"]), ["a", "b"], ["b"]))
 N_SERIES = 3
 SMALL = {"units": 8, "stacks": 2, "layers": 2, "d_model": 8, "n_heads": 2, "d_ff": 8, "e_layers": 1,
          "filters": 4, "kernel_size": 3, "ff_dim": 8, "n_block": 1}
@@ -28,7 +28,7 @@ REFUSED = [n for n in MODELS.names() if MODELS.get(n).schema.series_embedding_us
 
 
 def config(name, **overrides):
-    schema = OmegaConf.structured(MODELS.get(name).schema)
+    schema = model_node(name)
     small = {k: v for k, v in SMALL.items() if k in schema and not isinstance(schema[k], (list, type(None)))}
     if name in ("dense", "multi_step_dense"):
         small["units"] = [8]
@@ -100,7 +100,7 @@ def test_the_index_column_is_each_rows_series_position():
     np.testing.assert_array_equal(out[:, :2], values)
     assert SPEC.input_columns[-1] == SERIES_INDEX_COLUMN and SPEC.columns[-1] == SERIES_INDEX_COLUMN
     with pytest.raises(ForecastError, match="rename that column"):
-        with_series_index(resolve_window(WindowConfig(2, 1, 1), ["series_index"], ["series_index"]))
+        with_series_index(resolve_window(window_config(2, 1, 1), ["series_index"], ["series_index"]))
 
 
 def two_series_panel(path):

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 
 from forecast_cli.commands.train import validate_config
-from forecast_cli.data.window import WindowConfig, resolve_window
+from forecast_cli.data.window import resolve_window
 from forecast_cli.errors import ForecastError
 from forecast_cli.models import build_model
 from forecast_cli.models._torch_init import torch_initialize
 from forecast_cli.models.layers import PerChannelDense, TransformerEncoderLayer
 
-from helpers import compose_train
+from helpers import compose_train, window_config
 
-SPEC = resolve_window(WindowConfig(96, 96, 96), [f"c{i}" for i in range(7)], [f"c{i}" for i in range(7)])
+SPEC = resolve_window(window_config(96, 96, 96), [f"c{i}" for i in range(7)], [f"c{i}" for i in range(7)])
 
 
 def build(name, init, **overrides):

@@ -5,7 +5,7 @@ import json
 
 import pandas as pd
 
-from helpers import run_forecast, tiny_train_overrides
+from helpers import data_config, run_forecast, tiny_train_overrides, window_config
 
 
 def record(run):
@@ -44,13 +44,11 @@ def test_data_beyond_float32_fail_naming_the_column_and_the_overflow(tmp_path, c
 def test_a_column_that_data_missing_cannot_fill_is_named_not_called_an_overflow(tmp_path):
     import pytest
 
-    from forecast_cli.data.loaders.csv_file import CsvDataConfig
     from forecast_cli.data.prepare import prepare_data
-    from forecast_cli.data.window import WindowConfig
     from forecast_cli.errors import ForecastError
 
     frame = pd.DataFrame({"y": range(60), "empty": [float("nan")] * 60})
     frame.to_csv(tmp_path / "empty.csv", index=False)
-    cfg = CsvDataConfig(path=str(tmp_path / "empty.csv"), target="y", missing="interpolate")
+    cfg = data_config("csv", path=str(tmp_path / "empty.csv"), target="y", missing="interpolate")
     with pytest.raises(ForecastError, match="column 'empty' at row 1 is nan after data.missing"):
-        prepare_data(cfg, WindowConfig(input_width=4))
+        prepare_data(cfg, window_config(input_width=4))

@@ -9,10 +9,12 @@ import pytest
 import tensorflow as tf
 
 from forecast_cli.data.pipeline import epoch_variable, make_dataset
-from forecast_cli.data.window import WindowConfig, resolve_window, window_starts
+from forecast_cli.data.window import resolve_window, window_starts
 from forecast_cli.run import atomic
 from forecast_cli.run.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from forecast_cli.trainer.run_callbacks.checkpoint import RunCheckpoint, stateful_callbacks
+
+from helpers import window_config
 
 
 def tiny_model():
@@ -85,7 +87,7 @@ def test_only_early_stopping_like_callbacks_are_stateful():
 
 def epoch_order(epoch: int, seed: int = 3):
     values = np.arange(50, dtype=np.float32)[:, None]
-    spec = resolve_window(WindowConfig(4, 1, 1), ["x"], ["x"])
+    spec = resolve_window(window_config(4, 1, 1), ["x"], ["x"])
     counter = epoch_variable()
     dataset = make_dataset(values, window_starts([50], spec.total_width), spec, 8, True, seed, counter)
     counter.assign(epoch)

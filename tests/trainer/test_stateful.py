@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import FORECAST, finished_outputs, make_frame, only_run, run_forecast
+from helpers import FORECAST, finished_outputs, make_frame, model_node, only_run, run_forecast
 
 from forecast_cli.cli import main
 from forecast_cli.data.streams import stream_layout
@@ -81,12 +81,12 @@ def test_every_family_that_carries_a_state_carries_it_until_reset(family):
     import keras
     from omegaconf import OmegaConf
 
-    from forecast_cli.models import MODELS, build_model
+    from forecast_cli.models import build_model
     from forecast_cli.models._stateful import reset_states, stateful_streams
     from forecast_cli.trainer.run_callbacks.states import ResetStates
 
     extra = {"cell": "layernorm_rnn"} if family == "deep_rnn" else {}
-    cfg = OmegaConf.merge(OmegaConf.structured(MODELS.get(family).schema), {"units": 3, "stateful": True, **extra})
+    cfg = OmegaConf.merge(model_node(family), {"units": 3, "stateful": True, **extra})
     keras.utils.set_random_seed(0)
     model = build_model(cfg, spec(5, shift=5, batch=2))
     x = np.random.default_rng(0).normal(size=(2, 5, 1)).astype("float32")

@@ -28,7 +28,7 @@ PASSENGERS = (
 
 @dataclass
 class AirlineDataConfig(DataConfig):
-    name: str = "airline"
+    """Its values: conf/data/airline.yaml."""
 
 
 @DATA.register("airline", AirlineDataConfig)

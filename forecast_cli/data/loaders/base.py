@@ -1,8 +1,10 @@
 """The options every data config shares, and the series of one file cut by time."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
+
+from omegaconf import MISSING
 
 from forecast_cli.data.calendar import CALENDARS
 from forecast_cli.data.scaling import SCALERS
@@ -17,14 +19,14 @@ if TYPE_CHECKING:
 
 @dataclass
 class DataConfig:
-    name: str = "???"
-    scaler: str = "standard"
-    scaler_range: List[float] = field(default_factory=lambda: [0.0, 1.0])
-    split: SplitConfig = field(default_factory=SplitConfig)
+    name: str = MISSING
+    scaler: str = MISSING
+    scaler_range: List[float] = MISSING
+    split: SplitConfig = MISSING
     # calendar columns computed from the timestamps, appended to the inputs (data/calendar.py): null or
     # timef (Time-Series-Library's encoding); calendar_frequency: the step they encode (null: the data's)
-    calendar: Optional[str] = None
-    calendar_frequency: Optional[str] = None
+    calendar: Optional[str] = MISSING
+    calendar_frequency: Optional[str] = MISSING
 
     def __post_init__(self) -> None:
         require(

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._data_file import open_data, regular_file
 from forecast_cli.data.loaders.base import DataConfig, file_series
@@ -18,8 +20,7 @@ COLUMNS = ["confirmed_num", "cured_num", "dead_num"]
 
 @dataclass
 class CovidDataConfig(DataConfig):
-    name: str = "covid"
-    path: Optional[str] = None  # a tab-separated file with the same columns; null: the shipped copy
+    path: Optional[str] = MISSING  # a tab-separated file with the same columns; null: the shipped copy
 
 
 @DATA.register("covid", CovidDataConfig)

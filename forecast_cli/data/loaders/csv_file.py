@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._data_file import open_data, open_text, regular_file
 from forecast_cli.data.loaders.base import DataConfig, file_series
@@ -30,20 +32,19 @@ ALL_COLUMNS = "all"  # data.target=all: every column but the date is a target an
 
 @dataclass
 class CsvDataConfig(DataConfig):
-    name: str = "csv"
-    path: str = "???"
-    date_column: Optional[str] = None
+    path: str = MISSING
+    date_column: Optional[str] = MISSING
     # One column name or a list of them: what the model predicts; "all": every column but the date.
-    target: Any = "???"
+    target: Any = MISSING
     # Input columns besides the targets; None: every other column (all must be numeric).
-    features: Optional[List[str]] = None
-    format: str = "auto"
-    separator: Optional[str] = None  # None: sniffed from the first line
-    missing: str = "error"
-    sort: bool = False  # sort rows by date_column instead of refusing unsorted data
+    features: Optional[List[str]] = MISSING
+    format: str = MISSING
+    separator: Optional[str] = MISSING  # None: sniffed from the first line
+    missing: str = MISSING
+    sort: bool = MISSING  # sort rows by date_column instead of refusing unsorted data
     # timestamps with UTC offsets that change (daylight saving) are refused unless converted to UTC
-    utc: bool = False
-    duplicates: str = "error"  # a repeated timestamp: error | keep (every row) | drop (all but the first)
+    utc: bool = MISSING
+    duplicates: str = MISSING  # a repeated timestamp: error | keep (every row) | drop (all but the first)
 
     def __post_init__(self) -> None:
         super().__post_init__()

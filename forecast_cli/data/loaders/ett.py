@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._data_file import open_data
 from forecast_cli.data.loaders._download import user_file_or_fetch
@@ -13,7 +15,6 @@ from forecast_cli.data.series import SeriesData
 from forecast_cli.data.timestamps import to_nanoseconds
 from forecast_cli.errors import ForecastError, require
 
-BASE_URL = "https://raw.githubusercontent.com/zhouhaoyi/ETDataset/main/ETT-small"
 # sha256 of the upstream CSVs where known (those of ../shared/data); others are recorded, not checked
 PINNED = {
     "ETTh1": "f18de3ad269cef59bb07b5438d79bb3042d3be49bdeecf01c1cd6d29695ee066",
@@ -24,12 +25,11 @@ DATASETS = ("ETTh1", "ETTh2", "ETTm1", "ETTm2")
 
 @dataclass
 class ETTDataConfig(DataConfig):
-    name: str = "ett"
-    dataset: str = "ETTh1"
-    path: Optional[str] = None  # the dataset's CSV (also .gz); null: download it from base_url
-    base_url: str = BASE_URL
-    cache_dir: Optional[str] = None  # null: $XDG_CACHE_HOME/forecast or ~/.cache/forecast
-    target: Optional[List[str]] = None  # null: all 7 columns (the benchmarks' multivariate "M" task)
+    dataset: str = MISSING
+    path: Optional[str] = MISSING  # the dataset's CSV (also .gz); null: download it from base_url
+    base_url: str = MISSING
+    cache_dir: Optional[str] = MISSING  # null: $XDG_CACHE_HOME/forecast or ~/.cache/forecast
+    target: Optional[List[str]] = MISSING  # null: all 7 columns (the benchmarks' multivariate "M" task)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, List, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._data_file import open_data
 from forecast_cli.data.loaders._download import user_file_or_fetch
@@ -20,7 +22,6 @@ from forecast_cli.errors import ForecastError
 if TYPE_CHECKING:
     import numpy as np
 
-URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/jena_climate_2009_2016.csv.zip"
 DATE_COLUMN = "Date Time"
 DATE_FORMAT = "%d.%m.%Y %H:%M:%S"
 SECONDS_PER_DAY = 24 * 60 * 60
@@ -29,14 +30,13 @@ SECONDS_PER_YEAR = 365.2425 * SECONDS_PER_DAY
 
 @dataclass
 class JenaDataConfig(DataConfig):
-    name: str = "jena"
     # The zip, the raw 10-minute CSV, or an hourly CSV with the same columns; null: download `url`
-    path: Optional[str] = None
-    url: str = URL
-    sha256: Optional[str] = None  # the pinned checksum of the download; null: not checked
-    cache_dir: Optional[str] = None  # null: $XDG_CACHE_HOME/forecast or ~/.cache/forecast
+    path: Optional[str] = MISSING
+    url: str = MISSING
+    sha256: Optional[str] = MISSING  # the pinned checksum of the download; null: not checked
+    cache_dir: Optional[str] = MISSING  # null: $XDG_CACHE_HOME/forecast or ~/.cache/forecast
     # What the model predicts; null: every column (the tutorial's multi-step models)
-    target: Optional[List[str]] = None
+    target: Optional[List[str]] = MISSING
 
 
 def source_file(cfg: JenaDataConfig) -> Path:

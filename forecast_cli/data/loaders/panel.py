@@ -7,9 +7,11 @@ data.sort=true sorts them). A duplicated (id, date) pair, a date that goes backw
 static column that changes within a series: one ForecastError naming the id, the row and the fix.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional
+
+from omegaconf import MISSING
 
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders.csv_file import (
@@ -31,17 +33,16 @@ from forecast_cli.run.provenance import sha256_file
 
 @dataclass
 class PanelFileConfig(PanelDataConfig):
-    name: str = "panel"
-    path: str = "???"
-    id_column: str = "???"  # the column naming each series (its values are read as text)
-    date_column: Optional[str] = None  # null: the rows of each series are in time order, without dates
-    target: Any = "???"  # one column name or a list of them
-    features: List[str] = field(default_factory=list)  # time-varying input columns besides the targets
-    static: List[str] = field(default_factory=list)  # columns constant within each series (checked, not inputs)
-    format: str = "auto"
-    separator: Optional[str] = None  # None: sniffed from the first line
-    sort: bool = False  # sort each series by date instead of refusing dates that go backwards
-    utc: bool = False  # timestamps with changing UTC offsets read as UTC
+    path: str = MISSING
+    id_column: str = MISSING  # the column naming each series (its values are read as text)
+    date_column: Optional[str] = MISSING  # null: the rows of each series are in time order, without dates
+    target: Any = MISSING  # one column name or a list of them
+    features: List[str] = MISSING  # time-varying input columns besides the targets
+    static: List[str] = MISSING  # columns constant within each series (checked, not inputs)
+    format: str = MISSING
+    separator: Optional[str] = MISSING  # None: sniffed from the first line
+    sort: bool = MISSING  # sort each series by date instead of refusing dates that go backwards
+    utc: bool = MISSING  # timestamps with changing UTC offsets read as UTC
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders.base import DataConfig
 from forecast_cli.data.series import SPLIT_BY_TIME, SeriesData
@@ -11,8 +13,7 @@ from forecast_cli.run.provenance import sha256_bytes
 
 @dataclass
 class SinCosDataConfig(DataConfig):
-    name: str = "sincos"
-    rows: int = 5000  # the article's 200 batches advance 20 steps each over 50 x 20-step sequences
+    rows: int = MISSING  # the article's 200 batches advance 20 steps each over 50 x 20-step sequences
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -7,6 +7,8 @@ book's series. Whole series are split 70/20/10 (the book's 7000/2000/1000 of 10,
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders.base import DataConfig
 from forecast_cli.data.series import SPLIT_BY_SERIES, SeriesData
@@ -19,11 +21,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class SineDataConfig(DataConfig):
-    name: str = "sine"
-    n_series: int = 10000
+    n_series: int = MISSING
     # None: exactly one window per series (input_width + shift steps), the book's protocol.
-    length: Optional[int] = None
-    seed: int = 42
+    length: Optional[int] = MISSING
+    seed: int = MISSING
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
+from omegaconf import MISSING
+
 from forecast_cli.data.loaders import DATA
 from forecast_cli.data.loaders._data_file import open_data, regular_file
 from forecast_cli.data.panel import PanelDataConfig
@@ -46,8 +48,7 @@ TIMESTAMP_FORMAT = "%Y-%m-%d %H-%M-%S"  # the archive's: dashes, since ':' separ
 
 @dataclass
 class TsfDataConfig(PanelDataConfig):
-    name: str = "tsf"
-    path: str = "???"
+    path: str = MISSING
 
 
 @dataclass

@@ -11,7 +11,6 @@ from forecast_cli.trainer.loops import TRAINERS
 
 @dataclass
 class CustomTrainerConfig(TrainerConfig):
-    name: str = "custom"
     # XLA-compile the train and eval steps (single replica only: ignored, with a warning, on 2+ replicas)
     jit_compile: bool = MISSING
 

@@ -15,7 +15,6 @@ log = logging.getLogger("forecast.train")
 
 @dataclass
 class FitTrainerConfig(TrainerConfig):
-    name: str = "fit"
     steps_per_execution: int = MISSING
     jit_compile: bool = MISSING
 
