@@ -33,14 +33,14 @@ STATEFUL_REFUSED = (
 @dataclass
 class BacktestConfig:
     run: str = MISSING  # a run directory
-    split: str = "test"
+    split: str = MISSING  # test | val | train
     horizon: Optional[int] = None  # steps ahead from every origin; null: the steps the model forecasts at once
-    stride: int = 1  # rows between origins
+    stride: int = MISSING  # rows between origins
     season: Optional[int] = None  # MASE's seasonal period; null: from the data's frequency (hourly: 24, ...)
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
     output: Optional[str] = None  # null: outputs/backtest/<date>/<time>_<run name>
-    allow_incomplete: bool = False
-    plotted_origins: int = 3  # origins drawn in forecasts.png
+    allow_incomplete: bool = MISSING
+    plotted_origins: int = MISSING  # origins drawn in forecasts.png
 
     def __post_init__(self) -> None:
         require(self.split in SPLITS, "split", f"must be one of {', '.join(SPLITS)}, got '{self.split}'")

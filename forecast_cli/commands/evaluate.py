@@ -28,9 +28,9 @@ EVAL_SPLITS = ("train", "val", "test", "all")
 @dataclass
 class EvaluateConfig:
     run: str = MISSING  # a run directory, or a multirun sweep directory
-    split: str = "test"
+    split: str = MISSING  # train | val | test | all
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
-    allow_incomplete: bool = False
+    allow_incomplete: bool = MISSING
     batch_size: Optional[int] = None
     # score only the windows a loader of this batch size with drop_last=True yields, the first
     # floor(windows / B) * B: how code that drops the last incomplete test batch measured its figures

@@ -39,11 +39,11 @@ STATEFUL_REFUSED = (
 @dataclass
 class ExportConfig:
     run: str = MISSING  # one run directory
-    dir: str = "serving"  # TF Serving's base directory
+    dir: str = MISSING  # TF Serving's base directory
     name: str = MISSING  # the model's name: dir/name/<version>/, served at /v1/models/<name>
     version: Optional[int] = field(default=None, metadata={"max": None})  # None: the next free version (1 when none); its range: __post_init__
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
-    allow_incomplete: bool = False
+    allow_incomplete: bool = MISSING
 
     def __post_init__(self) -> None:
         require(

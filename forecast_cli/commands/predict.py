@@ -32,7 +32,7 @@ class PredictConfig:
     data: Dict[str, Any] = field(default_factory=dict)  # overrides of the run's data config
     ids: Optional[List[str]] = None  # the series to forecast; null: every series of the data
     output: Optional[str] = None  # null: outputs/predict/<date>/<time>_<run name>
-    allow_incomplete: bool = False
+    allow_incomplete: bool = MISSING
 
     def __post_init__(self) -> None:
         require(self.horizon is None or self.horizon >= 1, "horizon", f"must be >= 1, got {self.horizon}")

@@ -62,7 +62,7 @@ class TrainConfig:
     optimizer: Any = MISSING
     strategy: Any = MISSING
     trainer: Any = MISSING
-    seed: int = field(default=42, metadata={"max": None})  # its range: __post_init__
+    seed: int = field(default=MISSING, metadata={"max": None})  # its range: __post_init__
     run_name: str = MISSING  # the suffix of the run directory; train.yaml sets it to the model name
     resume: Optional[str] = None  # a run directory to continue (`forecast train resume=DIR`)
     logger: Any = None  # conf/logger/: none, mlflow

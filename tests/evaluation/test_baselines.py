@@ -67,7 +67,7 @@ def test_evaluate_drop_last_scores_the_windows_a_drop_last_loader_keeps(tmp_path
     frame = make_frame(rows=600)
     test = standardized_test_rows(frame[["target", "load", "temp"]].to_numpy())[:, 0]
     errors = np.array([test[s + 24] - test[s + 23] for s in range(len(test) - 24)])  # 36 windows
-    result = evaluate_run(run, OmegaConf.structured(EvaluateConfig(run=str(run.root), drop_last=8)))
+    result = evaluate_run(run, OmegaConf.structured(EvaluateConfig(run=str(run.root), split="test", allow_incomplete=False, drop_last=8)))
     assert (result["windows"], result["windows_dropped"], result["drop_last"]) == (32, 4, 8)
     assert result["metrics"]["test/mae"] == pytest.approx(np.abs(errors[:32]).mean(), rel=1e-5)
     assert result["metrics"]["test/mae"] != pytest.approx(np.abs(errors).mean(), rel=1e-5)
