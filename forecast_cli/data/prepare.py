@@ -279,13 +279,11 @@ def check_fits_float32(series: SeriesData, scaler: Scaler) -> None:
     """The model sees scaled float32 values: a finite value beyond float32's range (about 3.4e38, e.g.
     with data.scaler=none) would become inf after the NaN/inf checks of the loaders. A series a per-series
     scaler does not know is not checked (it is left out of a forecast)."""
-    group = {name: i for i, name in enumerate(scaler.ids)} if scaler.per_series else None
     for index, segment in enumerate(series.segments):
-        if group is not None and series.ids[index] not in group:
+        if not scaler.knows(series.ids[index]):
             continue
-        groups = None if group is None else [group[series.ids[index]]]
         with np.errstate(over="ignore"):
-            finite = np.isfinite(scaler.transform(segment[None], groups=groups)[0].astype(np.float32))
+            finite = np.isfinite(scaler.transform(segment[None], groups=scaler.positions([series.ids[index]]))[0].astype(np.float32))
         if finite.all():
             continue
         row, column = (int(i[0]) for i in np.nonzero(~finite))

@@ -1,8 +1,9 @@
 """Scalers fit on the training split only, saved with the run as JSON and loaded back by evaluate."""
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from forecast_cli.errors import ForecastError
 from forecast_cli.run.atomic import write_json_atomic
@@ -45,7 +46,7 @@ class Scaler:
 
         if not self.per_series:
             return np.zeros(len(ids), dtype=np.int64)
-        known = {name: i for i, name in enumerate(self.ids)}
+        known = self._group_of
         unknown = [name for name in ids if name not in known]
         if unknown:
             raise ForecastError(
@@ -62,7 +63,12 @@ class Scaler:
 
     def knows(self, name: str) -> bool:
         """Whether the scaler can scale series `name` (a global one scales any)."""
-        return not self.per_series or name in set(self.ids)
+        return not self.per_series or name in self._group_of
+
+    @functools.cached_property
+    def _group_of(self) -> Dict[str, int]:
+        """id -> group of a per-series scaler, built once: a panel of 10^5 series looks every id up."""
+        return {name: i for i, name in enumerate(self.ids or ())}
 
     def transform(self, values: "np.ndarray", columns: Sequence[str] | None = None, groups=None) -> "np.ndarray":
         """`values` [..., len(columns)] scaled; with `groups` [n], values [n, ..., len(columns)] of those groups."""

@@ -52,9 +52,10 @@ def forecast_origins(
     least `input_width` rows. A ForecastError when none can be, or when the rows a kept series' forecast
     starts from are not finite or their timestamps do not increase."""
     ids = list(series.ids)
-    unknown = [name for name in ids if not scaler.knows(name)]
-    short = [name for name, s in zip(ids, series.segments) if len(s) < input_width and scaler.knows(name)]
-    kept = [i for i, name in enumerate(ids) if scaler.knows(name) and len(series.segments[i]) >= input_width]
+    known = [scaler.knows(name) for name in ids]
+    unknown = [name for name, ok in zip(ids, known) if not ok]
+    short = [name for name, ok, s in zip(ids, known, series.segments) if ok and len(s) < input_width]
+    kept = [i for i, ok in enumerate(known) if ok and len(series.segments[i]) >= input_width]
     if not kept:
         raise ForecastError(_none_forecastable(series, unknown, short, input_width))
     continued = subset(series, kept) if len(kept) < len(ids) else series
