@@ -8,8 +8,8 @@ from typing import Any, Callable, List, Optional, Protocol
 
 from omegaconf import OmegaConf
 
-from forecast_cli.commands.help import register_help_resolver
-from forecast_cli.commands.precheck import check_overrides, prints_job_config_only
+from forecast_cli.commands.help import asks_for_help, command_help, register_help_resolver
+from forecast_cli.commands.precheck import check_overrides, config_source, job_override_lists, one_line, prints_job_config_only, split_command_line
 from forecast_cli.config.store import register_schemas, store_command_schema
 from forecast_cli.errors import (
     USER_ERROR_EXIT_CODE,
@@ -32,6 +32,20 @@ class Command(Protocol):
 
     def run(self, args: List[str]) -> int:
         """Run with the arguments after the command's name; return the exit status."""
+
+    def print_help(self, args: List[str]) -> int:
+        from hydra.errors import HydraException
+        from omegaconf.errors import OmegaConfBaseException
+
+        source = config_source(args)
+        overrides, multirun, _ = split_command_line(args)
+        try:
+            first_job = job_override_lists(overrides, multirun)[0]  # `-m --help a=1,2` shows the first job
+            text = command_help(source["name"] or self.config_name, source["dir"], first_job, "--resolve" in args)
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            raise ForecastError(f"{one_line(exc)}; {self.hint}") from exc
+        print(text)
+        return 0
 
     def complete(self, args: List[str]) -> int:
         """Answer a shell-completion query (`-sc query=bash`; COMP_LINE holds the words after the
@@ -67,12 +81,28 @@ class HydraCommand:
 
     def run(self, args: List[str]) -> int:
         args = self.rewrite_args(args)
+        if asks_for_help(args):
+            return self.print_help(args)
         composed = check_overrides(self.config_name, args, self.validate, self.hint)
         if composed and prints_job_config_only(args):
             # Hydra would compose the same config a second time only to print it (tested identical)
             sys.stdout.write(OmegaConf.to_yaml(composed[0]))
             return 0
         return self.launch(self.launch_args(args, composed))
+
+    def print_help(self, args: List[str]) -> int:
+        from hydra.errors import HydraException
+        from omegaconf.errors import OmegaConfBaseException
+
+        source = config_source(args)
+        overrides, multirun, _ = split_command_line(args)
+        try:
+            first_job = job_override_lists(overrides, multirun)[0]  # `-m --help a=1,2` shows the first job
+            text = command_help(source["name"] or self.config_name, source["dir"], first_job, "--resolve" in args)
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            raise ForecastError(f"{one_line(exc)}; {self.hint}") from exc
+        print(text)
+        return 0
 
     def complete(self, args: List[str]) -> int:
         return self.launch(args)
@@ -151,6 +181,20 @@ def register_run_name_resolver() -> None:
 class PlainCommand:
     """A command that composes no config (its arguments are paths and flags, parsed by an
     `ArgumentParser` of its own): nothing to complete."""
+
+    def print_help(self, args: List[str]) -> int:
+        from hydra.errors import HydraException
+        from omegaconf.errors import OmegaConfBaseException
+
+        source = config_source(args)
+        overrides, multirun, _ = split_command_line(args)
+        try:
+            first_job = job_override_lists(overrides, multirun)[0]  # `-m --help a=1,2` shows the first job
+            text = command_help(source["name"] or self.config_name, source["dir"], first_job, "--resolve" in args)
+        except (HydraException, OmegaConfBaseException, ValueError) as exc:
+            raise ForecastError(f"{one_line(exc)}; {self.hint}") from exc
+        print(text)
+        return 0
 
     def complete(self, args: List[str]) -> int:
         return 0

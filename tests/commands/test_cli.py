@@ -176,6 +176,19 @@ def test_help_lists_the_commands_and_hydra_flags_pass_through(tmp_path):
     assert not (tmp_path / "outputs").exists()
 
 
+def test_command_help_shows_the_config_the_overrides_compose(tmp_path):
+    result = run_forecast(["train", "--help", "model=dense", "window.input_width=7"], cwd=tmp_path)
+    config = result.stdout.split("== Config ==", 1)[1]
+    assert result.returncode == 0 and "\nmodel:\n  name: dense\n" in config and "input_width: 7\n" in config
+    # a sweep's help shows its first job; an unknown option is one line naming the group's options
+    result = run_forecast(["train", "-m", "--help", "model=linear,lstm"], cwd=tmp_path)
+    assert result.returncode == 0 and "\nmodel:\n  name: linear\n" in result.stdout
+    result = run_forecast(["train", "--help", "model=nope"], cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert "model/nope" in result.stderr and "dense" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
     # `forecast --help | head`: the pipe's reader is gone before the help is written
     process = subprocess.Popen([FORECAST, "--help"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
