@@ -1,12 +1,9 @@
 """Importing and configuring TensorFlow, only once a run really needs it."""
 
-import os
-
 from forecast_cli.errors import ForecastError
 
 
 def import_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import tensorflow as tf
     except ImportError as exc:

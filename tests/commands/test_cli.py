@@ -1,6 +1,7 @@
 """The installed `forecast` script in real subprocesses: train, evaluate, multirun, user errors."""
 
 import csv
+import os
 import json
 import re
 import subprocess
@@ -221,3 +222,18 @@ def test_shell_completion_routes_to_the_subcommand(tmp_path):
     assert result.returncode == 0 and set(result.stdout.split()) == {
         "model=last", "model=layernorm_rnn", "model=linear", "model=lstm"
     }
+
+
+@pytest.mark.parametrize("given, expected", [(None, "0"), ("1", "1")])
+def test_tensorflow_starts_without_onednn_kernels_unless_asked(tmp_path, given, expected):
+    """oneDNN's kernels, on by themselves on AVX-512 CPUs, move figures from machine to machine and print
+    absl lines before any one-line error: off by default, kept as the user sets it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL")}
+    if given is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = given
+    code = "import os, forecast_cli, tensorflow; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+    if given is None:
+        assert result.stderr == ""
