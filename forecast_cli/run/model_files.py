@@ -32,6 +32,16 @@ def save_model(model, run: RunDir, spec, scaler) -> None:
         shutil.rmtree(staged_export, ignore_errors=True)
 
 
+def check_model_file(path: Path) -> None:
+    """Refuse a missing, corrupt or zip-bomb `.keras` file from its zip directory alone: a reader calls this
+    before it imports TensorFlow, so the refusal costs a second, not the import."""
+    if not path.is_file():
+        raise ForecastError(f"model file missing: {path} (the run did not finish saving; train it again)")
+    if not zipfile.is_zipfile(path):
+        raise ForecastError(f"model file is corrupt: {path} is not a Keras archive (a .keras zip file); train the run again")
+    check_archive(path, "Keras model", "train the run again")
+
+
 def load_model(path: Path):
     """Load a `.keras` file with safe_mode=True: no Python code from the file is ever executed."""
     import keras
@@ -40,11 +50,7 @@ def load_model(path: Path):
     import forecast_cli.models.layers  # noqa: F401  (registers the custom layers)
 
     path = Path(path)
-    if not path.is_file():
-        raise ForecastError(f"model file missing: {path} (the run did not finish saving; train it again)")
-    if not zipfile.is_zipfile(path):
-        raise ForecastError(f"model file is corrupt: {path} is not a Keras archive (a .keras zip file); train the run again")
-    check_archive(path, "Keras model", "train the run again")
+    check_model_file(path)
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:

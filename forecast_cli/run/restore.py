@@ -69,8 +69,11 @@ class RestoredRun:
 
 
 def restore_run(run: RunDir, data_overrides: Dict[str, Any], allow_incomplete: bool = False) -> RestoredRun:
+    from forecast_cli.run.model_files import check_model_file
+
     run.check_files()
     check_completed(run, allow_incomplete)
+    check_model_file(run.model_keras)
     saved, data = run_data_config(run, data_overrides)
     return RestoredRun(run=run, config=saved, data=data, scaler=load_scaler(run, bool(getattr(data, "per_series", False))))
 

@@ -127,9 +127,14 @@ def break_model(copy: Path, how: str) -> None:
     ],
 )
 def test_evaluate_refuses_incomplete_or_damaged_runs(finished_run, tmp_path, status, damage, extra, message):
+    """Refused before TensorFlow is imported: a `tensorflow` that cannot be imported comes first on the path."""
     copy = copy_run(finished_run, tmp_path, status)
     break_model(copy, damage)
-    result = run_forecast(["evaluate", f"run={copy}", *extra], cwd=tmp_path)
+    unimportable = tmp_path / "no_tensorflow" / "tensorflow"
+    unimportable.mkdir(parents=True)
+    (unimportable / "__init__.py").write_text("raise ImportError('this test refuses TensorFlow')\n")
+    env = {"PYTHONPATH": str(unimportable.parent)}
+    result = run_forecast(["evaluate", f"run={copy}", *extra], cwd=tmp_path, env=env)
     assert result.returncode == 2, result.stderr
     lines = error_lines(result.stderr)
     assert len(lines) == 1 and message in lines[0], result.stderr
