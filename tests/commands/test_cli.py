@@ -1,8 +1,8 @@
 """The installed `forecast` script in real subprocesses: train, evaluate, multirun, user errors."""
 
 import csv
-import os
 import json
+import os
 import re
 import subprocess
 import sys
